@@ -1,0 +1,26 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', '.local/', 'data/', 'tmp/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration through services/shared/config.ts.' },
+      ],
+    },
+  },
+  {
+    // The configuration module reads the environment; the local launchers and the test harness
+    // hand it on to the processes they start.
+    files: ['services/shared/config.ts', 'infra/**/*.ts', 'test/support/**/*.ts'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+);

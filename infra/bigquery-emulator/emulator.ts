@@ -1,0 +1,135 @@
+// The BigQuery emulator for local runs and tests: local-bigquery (PyPI; DuckDB underneath; speaks
+// the BigQuery REST API that @google-cloud/bigquery uses), installed into a virtualenv under
+// .local/ from the pinned requirements.lock and bound to 127.0.0.1. Why this one and not the
+// others: README, "BigQuery emulator".
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { localDir, repoRoot } from '../local/paths.js';
+import { killStale, run, startProcess, waitUntilReady, type ManagedProcess } from '../local/process.js';
+
+const here = join(repoRoot, 'infra/bigquery-emulator');
+const home = join(localDir, 'bigquery-emulator');
+const venv = join(home, 'venv');
+/** DuckDB looks for extensions under $HOME/.duckdb; the emulator runs with this HOME. */
+const duckdbHome = join(home, 'home');
+
+/** local-bigquery needs Python 3.13 or newer; finds one on PATH or under pyenv. */
+async function findPython(): Promise<string> {
+  const candidates = ['python3.14', 'python3.13', 'python3'];
+  const pyenvRoot = await run('pyenv', ['root']).then(
+    (out) => out.trim(),
+    () => undefined,
+  );
+  if (pyenvRoot && existsSync(join(pyenvRoot, 'versions'))) {
+    for (const v of readdirSync(join(pyenvRoot, 'versions')).sort().reverse()) {
+      candidates.push(join(pyenvRoot, 'versions', v, 'bin', 'python3'));
+    }
+  }
+  for (const python of candidates) {
+    const ok = await run(python, ['-c', 'import sys; sys.exit(0 if sys.version_info >= (3, 13) else 1)']).then(
+      () => true,
+      () => false,
+    );
+    if (ok) return python;
+  }
+  throw new Error(
+    'The BigQuery emulator (local-bigquery) needs Python 3.13 or newer, and none was found on PATH ' +
+      '(python3.14, python3.13, python3) or under pyenv. Install Python 3.13 and run again.',
+  );
+}
+
+/**
+ * Creates the virtualenv from requirements.lock and puts the DuckDB extensions that the lock
+ * brings (icu, ducklake, spatial) where DuckDB finds them without downloading. A no-op when the
+ * lock is unchanged since the last install.
+ */
+export async function installEmulator(): Promise<void> {
+  const lock = readFileSync(join(here, 'requirements.lock'));
+  const digest = createHash('sha256').update(lock).digest('hex');
+  const stamp = join(venv, '.requirements.sha256');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) return;
+  await run(await findPython(), ['-m', 'venv', '--clear', venv]);
+  const pip = join(venv, 'bin', 'pip');
+  await run(pip, ['install', '--quiet', '--disable-pip-version-check', '-r', join(here, 'requirements.lock')]);
+
+  const sitePackages = join(
+    venv,
+    'lib',
+    readdirSync(join(venv, 'lib')).find((d) => d.startsWith('python'))!,
+    'site-packages',
+  );
+  const platform = `linux_${process.arch === 'arm64' ? 'arm64' : 'amd64'}`;
+  for (const pkg of readdirSync(sitePackages).filter(
+    (d) => d.startsWith('duckdb_extension_') && !d.endsWith('.dist-info'),
+  )) {
+    const versions = join(sitePackages, pkg, 'extensions');
+    for (const version of readdirSync(versions)) {
+      const target = join(duckdbHome, '.duckdb', 'extensions', version, platform);
+      mkdirSync(target, { recursive: true });
+      for (const file of readdirSync(join(versions, version)).filter((f) => f.endsWith('.duckdb_extension'))) {
+        copyFileSync(join(versions, version, file), join(target, file));
+      }
+    }
+  }
+  writeFileSync(stamp, digest);
+}
+
+export interface EmulatorOptions {
+  /** DuckDB files; kept across restarts so a stopped emulator loses nothing. */
+  dataDir: string;
+  port: number;
+  grpcPort: number;
+  /** The project the emulator serves; clients must use the same id. */
+  project: string;
+  /** Start from empty storage (tests); otherwise datasets and rows survive restarts. */
+  fresh?: boolean;
+}
+
+export interface LocalEmulator {
+  readonly endpoint: string;
+  readonly project: string;
+  readonly process: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+/** Answers true once the REST API lists the project's datasets (its first request loads DuckDB). */
+export async function emulatorAnswers(endpoint: string, project: string): Promise<boolean> {
+  const res = await fetch(`${endpoint}/bigquery/v2/projects/${project}/datasets`, {
+    signal: AbortSignal.timeout(5000),
+  });
+  return res.ok;
+}
+
+/** Installs if needed, starts the emulator, and resolves once its REST API answers. */
+export async function startEmulator(o: EmulatorOptions): Promise<LocalEmulator> {
+  await installEmulator();
+  const pidFile = join(o.dataDir, 'emulator.pid');
+  const state = join(o.dataDir, 'state');
+  killStale(pidFile);
+  if (o.fresh) rmSync(state, { recursive: true, force: true });
+  mkdirSync(state, { recursive: true });
+  const proc = startProcess({
+    name: `bigquery emulator (127.0.0.1:${o.port})`,
+    command: join(venv, 'bin', 'local-bigquery'),
+    args: [
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(o.port),
+      '--grpc-port',
+      String(o.grpcPort),
+      '--project',
+      o.project,
+      '--data-dir',
+      state,
+    ],
+    logFile: join(o.dataDir, 'emulator.log'),
+    pidFile,
+    env: { ...process.env, HOME: duckdbHome },
+  });
+  const endpoint = `http://127.0.0.1:${o.port}`;
+  await waitUntilReady(proc, () => emulatorAnswers(endpoint, o.project), 120_000);
+  return { endpoint, project: o.project, process: proc, stop: () => proc.stop() };
+}

@@ -1,0 +1,137 @@
+// A single-node Apache Kafka (KRaft: broker and controller in one JVM) bound to 127.0.0.1, run
+// from Kafka's own jars on Maven Central. No Docker, no tarball: `installKafka` asks Maven for the
+// jars pinned in pom.xml and caches them under .local/, so only the first start downloads.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { localDir, repoRoot } from '../local/paths.js';
+import { killStale, run, startProcess, waitUntilReady, type ManagedProcess } from '../local/process.js';
+
+const here = join(repoRoot, 'infra/kafka');
+
+export const kafkaVersion = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(
+  readFileSync(join(here, 'pom.xml'), 'utf8'),
+)![1]!;
+const libDir = join(localDir, `kafka-${kafkaVersion}`, 'lib');
+
+/** Downloads Kafka's jars once (Maven, ~45 MB); later calls return at once. */
+export async function installKafka(): Promise<string> {
+  const marker = join(libDir, `kafka_2.13-${kafkaVersion}.jar`);
+  if (existsSync(marker)) return libDir;
+  await run('mvn', [
+    '-B',
+    '-q',
+    '-f',
+    join(here, 'pom.xml'),
+    'dependency:copy-dependencies',
+    `-DoutputDirectory=${libDir}`,
+    '-DincludeScope=runtime',
+  ]);
+  if (!existsSync(marker)) throw new Error(`Maven finished but ${marker} is missing`);
+  return libDir;
+}
+
+export interface KafkaOptions {
+  /** Where the broker keeps its log segments and metadata; reused across restarts. */
+  dataDir: string;
+  port: number;
+  controllerPort: number;
+  /** JVM heap; the default suits a 2-core, few-GiB test machine. */
+  heap?: string;
+  /** Start from empty storage (tests); otherwise topics and offsets survive restarts. */
+  fresh?: boolean;
+}
+
+export interface LocalKafka {
+  readonly brokers: string[];
+  readonly process: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+function serverProperties(o: KafkaOptions): string {
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${o.controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${o.port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `log.dirs=${join(o.dataDir, 'state')}`,
+    // Topics are created explicitly by the pipeline (see services/shared/topics.ts).
+    'auto.create.topics.enable=false',
+    'num.partitions=1',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=10',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    // A single local node: no reason to delay the first rebalance.
+    'group.initial.rebalance.delay.ms=0',
+    // Room for the ingress's 4 MiB bodies in their envelope.
+    'message.max.bytes=8388608',
+    '',
+  ].join('\n');
+}
+
+/** Answers true once the broker serves metadata to a client. */
+export async function kafkaAnswers(brokers: string[]): Promise<boolean> {
+  const admin = new Kafka({
+    clientId: 'readiness-probe',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1000,
+    retry: { retries: 0 },
+  }).admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return cluster.brokers.length > 0 && cluster.controller !== null;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * Formats the storage on first use, starts the broker, and resolves once it answers a metadata
+ * request. Rejects with the log file's path if it exits or is not ready within two minutes.
+ */
+export async function startKafka(o: KafkaOptions): Promise<LocalKafka> {
+  const lib = await installKafka();
+  const pidFile = join(o.dataDir, 'kafka.pid');
+  killStale(pidFile);
+  if (o.fresh) rmSync(join(o.dataDir, 'state'), { recursive: true, force: true });
+  mkdirSync(o.dataDir, { recursive: true });
+  const props = join(o.dataDir, 'server.properties');
+  writeFileSync(props, serverProperties(o));
+  const classpath = `${lib}/*`;
+  if (!existsSync(join(o.dataDir, 'state', 'meta.properties'))) {
+    // A KRaft cluster id is a UUID in URL-safe base64 (22 characters).
+    const clusterId = randomBytes(16).toString('base64url');
+    await run('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props]);
+  }
+  const heap = o.heap ?? '768m';
+  const proc = startProcess({
+    name: `kafka (127.0.0.1:${o.port})`,
+    command: 'java',
+    args: [
+      `-Xms${heap}`,
+      `-Xmx${heap}`,
+      '-XX:+UseG1GC',
+      '-Djava.awt.headless=true',
+      `-Dlog4j2.configurationFile=${join(here, 'log4j2.yaml')}`,
+      '-cp',
+      classpath,
+      'kafka.Kafka',
+      props,
+    ],
+    logFile: join(o.dataDir, 'kafka.log'),
+    pidFile,
+  });
+  const brokers = [`127.0.0.1:${o.port}`];
+  await waitUntilReady(proc, () => kafkaAnswers(brokers), 120_000);
+  return { brokers, process: proc, stop: () => proc.stop() };
+}

@@ -1,0 +1,19 @@
+// `npm run infra:install`: fetches what the local services need (Kafka's jars through Maven, the
+// BigQuery emulator into a virtualenv), so later starts are fast and offline. Idempotent.
+import { installKafka, kafkaVersion } from '../kafka/kafka.js';
+import { installEmulator } from '../bigquery-emulator/emulator.js';
+
+const started = Date.now();
+const [kafka, emulator] = await Promise.allSettled([installKafka(), installEmulator()]);
+for (const [name, result] of [
+  [`Apache Kafka ${kafkaVersion} jars`, kafka],
+  ['BigQuery emulator (local-bigquery)', emulator],
+] as const) {
+  if (result.status === 'rejected') {
+    process.stderr.write(`${name}: install failed: ${(result.reason as Error).message}\n`);
+    process.exitCode = 1;
+  } else {
+    process.stdout.write(`${name}: ready\n`);
+  }
+}
+process.stdout.write(`infra:install took ${((Date.now() - started) / 1000).toFixed(1)}s\n`);

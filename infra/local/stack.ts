@@ -1,0 +1,108 @@
+// `npm start`: the whole pipeline on this machine, no Docker. Starts a local Kafka unless
+// KAFKA_BROKERS is set, a local BigQuery emulator unless BIGQUERY_PROJECT or
+// BIGQUERY_API_ENDPOINT is set, creates the topics, starts every service, prints where each
+// listens, and stops everything in order on Ctrl-C.
+import { join } from 'node:path';
+import { startKafka, type LocalKafka } from '../kafka/kafka.js';
+import { startEmulator, type LocalEmulator } from '../bigquery-emulator/emulator.js';
+import { localDir, repoRoot } from './paths.js';
+import { startProcess, type ManagedProcess } from './process.js';
+import { pipelineServices } from './services.js';
+import { ConfigError, givenVariables, loadConfig, parseConfig } from '../../services/shared/config.js';
+import { createLogger } from '../../services/shared/logger.js';
+import { createKafka, ensureTopics } from '../../services/shared/kafka.js';
+import { topics } from '../../schemas/topics.js';
+
+const devDir = join(localDir, 'dev');
+export const localPorts = { kafka: 9092, kafkaController: 9093, emulator: 9050, emulatorGrpc: 9060 };
+export const localProject = 'local-project';
+
+async function main(): Promise<void> {
+  let config = loadConfig();
+  const log = createLogger('local-stack', config);
+  const given = givenVariables();
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  let kafka: LocalKafka | undefined;
+  let emulator: LocalEmulator | undefined;
+  const services: ManagedProcess[] = [];
+
+  let stopping: Promise<void> | undefined;
+  const stop = (reason: string): Promise<void> =>
+    (stopping ??= (async () => {
+      log.info({ reason }, 'stopping: services first, then the emulator and Kafka');
+      await Promise.allSettled(services.map((s) => s.stop()));
+      await Promise.allSettled([emulator?.stop(), kafka?.stop()]);
+      log.info('stopped');
+    })());
+  process.once('SIGINT', () => void stop('SIGINT').then(() => process.exit(0)));
+  process.once('SIGTERM', () => void stop('SIGTERM').then(() => process.exit(0)));
+
+  try {
+    if (!given.has('KAFKA_BROKERS')) {
+      log.info('KAFKA_BROKERS not set: starting a local Kafka (first start downloads its jars)');
+      kafka = await startKafka({
+        dataDir: join(devDir, 'kafka'),
+        port: localPorts.kafka,
+        controllerPort: localPorts.kafkaController,
+      });
+      env.KAFKA_BROKERS = kafka.brokers.join(',');
+    }
+    if (!given.has('BIGQUERY_PROJECT') && !given.has('BIGQUERY_API_ENDPOINT')) {
+      log.info('BIGQUERY_PROJECT not set: starting the local BigQuery emulator (first start installs it)');
+      emulator = await startEmulator({
+        dataDir: join(devDir, 'bigquery'),
+        port: localPorts.emulator,
+        grpcPort: localPorts.emulatorGrpc,
+        project: localProject,
+      });
+      env.BIGQUERY_PROJECT = localProject;
+      env.BIGQUERY_API_ENDPOINT = emulator.endpoint;
+    }
+    env.LAKE_DIR ??= join(repoRoot, 'data/lake');
+    config = parseConfig(env);
+
+    const created = await ensureTopics(
+      createKafka({ clientId: 'local-stack', brokers: config.KAFKA_BROKERS, logger: log }),
+      Object.values(topics),
+    );
+    log.info({ created }, 'topics ready');
+
+    for (const svc of pipelineServices) {
+      const proc = startProcess({
+        name: svc.name,
+        command: process.execPath,
+        args: ['--import', 'tsx', join(repoRoot, 'services', svc.entry)],
+        env,
+        logFile: join(devDir, 'logs', `${svc.name}.log`),
+      });
+      void proc.exited.then((code) => {
+        if (!stopping) log.error({ service: svc.name, code, log: proc.logFile }, 'a service exited');
+      });
+      services.push(proc);
+    }
+
+    const rows: [string, string][] = [
+      ['kafka', env.KAFKA_BROKERS ?? ''],
+      ['bigquery', env.BIGQUERY_API_ENDPOINT ?? `Google Cloud project ${env.BIGQUERY_PROJECT}`],
+      ['lake', env.LAKE_DIR],
+      ...pipelineServices.map((s): [string, string] => [s.name, s.port ? `http://127.0.0.1:${s.port}` : '(consumer)']),
+    ];
+    process.stdout.write(
+      `\nThe pipeline is running (logs under ${join(devDir, 'logs')}). Ctrl-C stops it.\n` +
+        rows.map(([k, v]) => `  ${k.padEnd(12)} ${v}`).join('\n') +
+        '\n\n',
+    );
+  } catch (err) {
+    log.error({ err }, 'could not start the local pipeline');
+    await stop('start failed');
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+});

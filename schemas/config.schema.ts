@@ -1,0 +1,73 @@
+// Every setting the services read, one property per environment variable. This schema is the
+// single description: services/shared/config.ts parses the environment with it, the Config type
+// is derived from it, and README's configuration table is written from its descriptions.
+// `x-expected` is what an operator sees after a bad value; `x-secret` values are never echoed.
+export const configSchema = {
+  $id: 'thena-lake/config',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    PORT: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 65535,
+      default: 8080,
+      description: 'TCP port the ingress listens on.',
+      'x-expected': 'an integer port between 1 and 65535, e.g. 8080',
+    },
+    INGRESS_AUTH_TOKENS: {
+      type: 'array',
+      // Printable ASCII only: anything else could never arrive in an HTTP header.
+      items: { type: 'string', pattern: '^[\\x21-\\x7e]([\\x20-\\x7e]*[\\x21-\\x7e])?$' },
+      default: [],
+      description:
+        'Comma-separated values accepted in the authorization header. Several may be given so a token can be rotated without downtime. Empty: no check (a warning is logged at start).',
+      'x-expected': 'comma-separated printable-ASCII tokens, e.g. "Bearer abc,Bearer def"',
+      'x-secret': true,
+    },
+    KAFKA_BROKERS: {
+      type: 'array',
+      minItems: 1,
+      items: { type: 'string', pattern: '^[^\\s:,]+:[0-9]{1,5}$' },
+      default: ['127.0.0.1:9092'],
+      description: 'Comma-separated Kafka bootstrap brokers.',
+      'x-expected': 'host:port[,host:port], e.g. 127.0.0.1:9092',
+    },
+    LAKE_DIR: {
+      type: 'string',
+      minLength: 1,
+      default: './data/lake',
+      description: 'Root folder of the Parquet lake: <table>/dt=YYYY-MM-DD/<file>.parquet.',
+      'x-expected': 'a folder path, e.g. ./data/lake',
+    },
+    BIGQUERY_PROJECT: {
+      type: 'string',
+      // Project ids: 6-30 lowercase letters, digits, hyphens; legacy ones carry a "domain:" prefix.
+      pattern: '^([a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$',
+      description: 'Google Cloud project of the BigQuery dataset. Unset: the BigQuery sink is off.',
+      'x-expected': 'a Google Cloud project id, e.g. my-project-123',
+    },
+    BIGQUERY_DATASET: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_]{1,1024}$',
+      default: 'thena_lake',
+      description: 'BigQuery dataset that holds the tables and views.',
+      'x-expected': 'letters, digits and underscores, e.g. thena_lake',
+    },
+    BIGQUERY_API_ENDPOINT: {
+      type: 'string',
+      format: 'uri',
+      pattern: '^https?://',
+      description: "BigQuery API root, set only to use an emulator (e.g. http://127.0.0.1:9050). Unset: Google's API.",
+      'x-expected': 'an http(s) URL, e.g. http://127.0.0.1:9050',
+    },
+    LOG_LEVEL: {
+      type: 'string',
+      enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      default: 'info',
+      description: 'Least severe log level written (JSON lines on stdout).',
+      'x-expected': 'one of fatal, error, warn, info, debug, trace, silent',
+    },
+  },
+  required: ['PORT', 'INGRESS_AUTH_TOKENS', 'KAFKA_BROKERS', 'LAKE_DIR', 'BIGQUERY_DATASET', 'LOG_LEVEL'],
+} as const;

@@ -1,0 +1,30 @@
+// The Kafka topics of the pipeline, created explicitly at start (never by auto-creation).
+// Partition counts bound how many instances of a consumer service can share the work. The
+// replication factor and min.insync.replicas are left to the brokers' defaults, so a production
+// cluster's settings (say 3 and 2) apply and a one-node local cluster still works.
+export interface TopicDeclaration {
+  name: string;
+  partitions: number;
+  description: string;
+  /** Topic-level configuration, as Kafka names it. */
+  config: Record<string, string>;
+}
+
+const sevenDays = String(7 * 24 * 3600 * 1000);
+const thirtyDays = String(30 * 24 * 3600 * 1000);
+
+export const topics = {
+  requestEvents: {
+    name: 'thena.request-events.v1',
+    partitions: 6,
+    description: 'Accepted webhooks in their envelope; key = request_id, so a request keeps its order.',
+    // Room for the ingress's largest body (4 MiB by default) in its envelope.
+    config: { 'retention.ms': sevenDays, 'max.message.bytes': '8388608' },
+  },
+  deadLetter: {
+    name: 'thena.request-events.dlq.v1',
+    partitions: 1,
+    description: 'Bodies the ingress rejected (400) and messages a consumer could not process.',
+    config: { 'retention.ms': thirtyDays, 'max.message.bytes': '8388608' },
+  },
+} as const satisfies Record<string, TopicDeclaration>;

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, describeVariables, givenVariables, parseConfig } from './config.js';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  it('fills in the documented defaults when nothing is set', () => {
+    expect(parseConfig({})).toEqual({
+      PORT: 8080,
+      INGRESS_AUTH_TOKENS: [],
+      KAFKA_BROKERS: ['127.0.0.1:9092'],
+      LAKE_DIR: './data/lake',
+      BIGQUERY_DATASET: 'thena_lake',
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  it('parses lists, numbers and URLs', () => {
+    const config = parseConfig({
+      PORT: '9000',
+      INGRESS_AUTH_TOKENS: 'Bearer one, Bearer two,',
+      KAFKA_BROKERS: 'kafka-1:9092,kafka-2:9092',
+      BIGQUERY_PROJECT: 'my-project-123',
+      BIGQUERY_API_ENDPOINT: 'http://127.0.0.1:9050',
+      LAKE_DIR: '/srv/lake',
+    });
+    expect(config).toMatchObject({
+      PORT: 9000,
+      INGRESS_AUTH_TOKENS: ['Bearer one', 'Bearer two'],
+      KAFKA_BROKERS: ['kafka-1:9092', 'kafka-2:9092'],
+      BIGQUERY_PROJECT: 'my-project-123',
+      BIGQUERY_API_ENDPOINT: 'http://127.0.0.1:9050',
+      LAKE_DIR: '/srv/lake',
+    });
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(parseConfig({ PORT: '', BIGQUERY_PROJECT: '  ' })).toMatchObject({ PORT: 8080 });
+    expect(parseConfig({ BIGQUERY_PROJECT: '' }).BIGQUERY_PROJECT).toBeUndefined();
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, "PORT: 'eighty' must be integer; expected an integer port between 1 and 65535, e.g. 8080"],
+    [{ PORT: '70000' }, "PORT: '70000' must be <= 65535; expected an integer port between 1 and 65535, e.g. 8080"],
+    [
+      { KAFKA_BROKERS: 'localhost' },
+      "KAFKA_BROKERS: 'localhost' is not valid; expected host:port[,host:port], e.g. 127.0.0.1:9092",
+    ],
+    [
+      { KAFKA_BROKERS: 'a:1,b' },
+      "KAFKA_BROKERS: 'b' is not valid; expected host:port[,host:port], e.g. 127.0.0.1:9092",
+    ],
+    [
+      { BIGQUERY_PROJECT: 'My Project' },
+      "BIGQUERY_PROJECT: 'My Project' is not valid; expected a Google Cloud project id, e.g. my-project-123",
+    ],
+    [
+      { BIGQUERY_DATASET: 'thena-lake' },
+      "BIGQUERY_DATASET: 'thena-lake' is not valid; expected letters, digits and underscores, e.g. thena_lake",
+    ],
+    [
+      { BIGQUERY_API_ENDPOINT: 'localhost:9050' },
+      "BIGQUERY_API_ENDPOINT: 'localhost:9050' is not valid; expected an http(s) URL, e.g. http://127.0.0.1:9050",
+    ],
+    [
+      { LOG_LEVEL: 'verbose' },
+      "LOG_LEVEL: 'verbose' must be equal to one of the allowed values; expected one of fatal, error, warn, info, debug, trace, silent",
+    ],
+  ])('names the variable, the value and the fix: %j', (env, message) => {
+    expect(problems(env)).toEqual([message]);
+  });
+
+  it('reports every bad variable at once', () => {
+    expect(problems({ PORT: '0', KAFKA_BROKERS: 'nope', LOG_LEVEL: 'loud' })).toHaveLength(3);
+  });
+
+  it('never echoes a secret value', () => {
+    expect(problems({ INGRESS_AUTH_TOKENS: 'Bearer good,Bearer sécret' })).toEqual([
+      'INGRESS_AUTH_TOKENS: (value hidden) is not valid; expected comma-separated printable-ASCII tokens, e.g. "Bearer abc,Bearer def"',
+    ]);
+  });
+
+  it('describes every variable for the documentation', () => {
+    expect(describeVariables().map((v) => v.name)).toContain('INGRESS_AUTH_TOKENS');
+    expect(describeVariables().every((v) => v.description.length > 10)).toBe(true);
+  });
+
+  it('tells which variables were given rather than defaulted', () => {
+    expect(givenVariables({ KAFKA_BROKERS: 'a:1', PORT: '', OTHER: 'x' })).toEqual(new Set(['KAFKA_BROKERS']));
+  });
+});

@@ -1,0 +1,69 @@
+// The kafkajs client every service uses: logs go through pino, retries stay bounded.
+import { Kafka, Partitioners, logLevel, type LogEntry, type logCreator, type Producer } from 'kafkajs';
+import type { Logger } from './logger.js';
+import type { TopicDeclaration } from '../../schemas/topics.js';
+
+function pinoLogCreator(logger: Logger): logCreator {
+  const child = logger.child({ component: 'kafkajs' });
+  return () =>
+    ({ level, log }: LogEntry) => {
+      const { message, ...extra } = log;
+      if (level === logLevel.ERROR) child.error(extra, message);
+      else if (level === logLevel.WARN) child.warn(extra, message);
+      else if (level === logLevel.INFO) child.info(extra, message);
+      else child.debug(extra, message);
+    };
+}
+
+export function createKafka(opts: { clientId: string; brokers: string[]; logger: Logger }): Kafka {
+  return new Kafka({
+    clientId: opts.clientId,
+    brokers: opts.brokers,
+    logLevel: logLevel.INFO,
+    logCreator: pinoLogCreator(opts.logger),
+    connectionTimeout: 3000,
+    requestTimeout: 30_000,
+    retry: { initialRetryTime: 300, retries: 8 },
+  });
+}
+
+/**
+ * An idempotent producer (acks=all is set per send): the broker drops a retried batch it already
+ * has, so retries cannot duplicate or reorder messages of a partition. kafkajs retries such a
+ * producer without end while the broker is away; callers put their own deadline around sends.
+ * Messages with the same key go to the same partition (murmur2, as the Java client does).
+ */
+export function createProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 },
+  });
+}
+
+/**
+ * Creates each declared topic that does not exist yet, with its partitions and configuration.
+ * Existing topics are left as they are. Resolves once the broker reports them all.
+ */
+export async function ensureTopics(kafka: Kafka, declarations: readonly TopicDeclaration[]): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = declarations.filter((t) => !existing.has(t.name));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions,
+          configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    }
+    return missing.map((t) => t.name);
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,46 @@
+// Starts a real Kafka broker and the BigQuery emulator for the integration tests, on ports of
+// their own (so a running `npm start` does not interfere) and with fresh state for every run.
+// If either cannot start, this throws and the whole run fails with the reason: integration tests
+// never pass, and are never skipped, without the services they need.
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import './provided.js';
+import { startKafka, type LocalKafka } from '../../infra/kafka/kafka.js';
+import { startEmulator, type LocalEmulator } from '../../infra/bigquery-emulator/emulator.js';
+import { localDir } from '../../infra/local/paths.js';
+
+export const testPorts = { kafka: 29092, kafkaController: 29093, emulator: 29050, emulatorGrpc: 29060 };
+export const testProject = 'test-project';
+
+let kafka: LocalKafka | undefined;
+let emulator: LocalEmulator | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  const dir = join(localDir, 'test');
+  const started = Date.now();
+  [kafka, emulator] = await Promise.all([
+    startKafka({
+      dataDir: join(dir, 'kafka'),
+      port: testPorts.kafka,
+      controllerPort: testPorts.kafkaController,
+      fresh: true,
+    }),
+    startEmulator({
+      dataDir: join(dir, 'bigquery'),
+      port: testPorts.emulator,
+      grpcPort: testPorts.emulatorGrpc,
+      project: testProject,
+      fresh: true,
+    }),
+  ]);
+  process.stdout.write(
+    `integration services ready in ${((Date.now() - started) / 1000).toFixed(1)}s: kafka ${kafka.brokers.join(',')}, bigquery ${emulator.endpoint}\n`,
+  );
+  project.provide('kafkaBrokers', kafka.brokers);
+  project.provide('bigqueryEndpoint', emulator.endpoint);
+  project.provide('bigqueryProject', testProject);
+}
+
+export async function teardown(): Promise<void> {
+  await Promise.allSettled([kafka?.stop(), emulator?.stop()]);
+}

@@ -1,0 +1,9 @@
+// What the integration global setup hands to the tests (vitest's provide/inject).
+import 'vitest';
+declare module 'vitest' {
+  export interface ProvidedContext {
+    kafkaBrokers: string[];
+    bigqueryEndpoint: string;
+    bigqueryProject: string;
+  }
+}
