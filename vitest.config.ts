@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // Kafka broker and the BigQuery emulator started by test/support/global-setup.ts.
 export default defineConfig({
   test: {
+    // The JSON report lets .ci/run print a one-line count of what ran.
+    reporters: ['default', ['json', { outputFile: '.local/test-results.json' }]],
     projects: [
       {
         test: {

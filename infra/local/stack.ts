@@ -38,23 +38,30 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM').then(() => process.exit(0)));
 
   try {
-    if (!given.has('KAFKA_BROKERS')) {
-      log.info('KAFKA_BROKERS not set: starting a local Kafka (first start downloads its jars)');
-      kafka = await startKafka({
-        dataDir: join(devDir, 'kafka'),
-        port: localPorts.kafka,
-        controllerPort: localPorts.kafkaController,
-      });
-      env.KAFKA_BROKERS = kafka.brokers.join(',');
-    }
-    if (!given.has('BIGQUERY_PROJECT') && !given.has('BIGQUERY_API_ENDPOINT')) {
-      log.info('BIGQUERY_PROJECT not set: starting the local BigQuery emulator (first start installs it)');
-      emulator = await startEmulator({
-        dataDir: join(devDir, 'bigquery'),
-        port: localPorts.emulator,
-        grpcPort: localPorts.emulatorGrpc,
-        project: localProject,
-      });
+    const startingKafka = given.has('KAFKA_BROKERS')
+      ? undefined
+      : (log.info('KAFKA_BROKERS not set: starting a local Kafka (the first start downloads its jars)'),
+        startKafka({
+          dataDir: join(devDir, 'kafka'),
+          port: localPorts.kafka,
+          controllerPort: localPorts.kafkaController,
+        }));
+    const startingEmulator =
+      given.has('BIGQUERY_PROJECT') || given.has('BIGQUERY_API_ENDPOINT')
+        ? undefined
+        : (log.info('BIGQUERY_PROJECT not set: starting the local BigQuery emulator (the first start installs it)'),
+          startEmulator({
+            dataDir: join(devDir, 'bigquery'),
+            port: localPorts.emulator,
+            grpcPort: localPorts.emulatorGrpc,
+            project: localProject,
+          }));
+    const [kafkaResult, emulatorResult] = await Promise.allSettled([startingKafka, startingEmulator]);
+    if (kafkaResult.status === 'fulfilled') kafka = kafkaResult.value;
+    if (emulatorResult.status === 'fulfilled') emulator = emulatorResult.value;
+    for (const r of [kafkaResult, emulatorResult]) if (r.status === 'rejected') throw r.reason;
+    if (kafka) env.KAFKA_BROKERS = kafka.brokers.join(',');
+    if (emulator) {
       env.BIGQUERY_PROJECT = localProject;
       env.BIGQUERY_API_ENDPOINT = emulator.endpoint;
     }
@@ -82,13 +89,18 @@ async function main(): Promise<void> {
     }
 
     const rows: [string, string][] = [
-      ['kafka', env.KAFKA_BROKERS ?? ''],
-      ['bigquery', env.BIGQUERY_API_ENDPOINT ?? `Google Cloud project ${env.BIGQUERY_PROJECT}`],
+      ['kafka', `${env.KAFKA_BROKERS}${kafka ? `  (log: ${kafka.process.logFile})` : ''}`],
+      [
+        'bigquery',
+        emulator
+          ? `${emulator.endpoint}, project ${localProject}  (log: ${emulator.process.logFile})`
+          : `project ${env.BIGQUERY_PROJECT ?? '(none: sink off)'}`,
+      ],
       ['lake', env.LAKE_DIR],
       ...pipelineServices.map((s): [string, string] => [s.name, s.port ? `http://127.0.0.1:${s.port}` : '(consumer)']),
     ];
     process.stdout.write(
-      `\nThe pipeline is running (logs under ${join(devDir, 'logs')}). Ctrl-C stops it.\n` +
+      `\nThe pipeline is running (service logs under ${join(devDir, 'logs')}). Ctrl-C stops it.\n` +
         rows.map(([k, v]) => `  ${k.padEnd(12)} ${v}`).join('\n') +
         '\n\n',
     );
