@@ -15,6 +15,30 @@ export const configSchema = {
       description: 'TCP port the ingress listens on.',
       'x-expected': 'an integer port between 1 and 65535, e.g. 8080',
     },
+    HOST: {
+      type: 'string',
+      minLength: 1,
+      default: '0.0.0.0',
+      description: 'Address the ingress binds to (npm start uses 127.0.0.1).',
+      'x-expected': 'an IP address or host name, e.g. 0.0.0.0 or 127.0.0.1',
+    },
+    INGRESS_BODY_LIMIT_BYTES: {
+      type: 'integer',
+      minimum: 1024,
+      // The topics' max.message.bytes (8 MiB) must hold the body in its envelope.
+      maximum: 7340032,
+      default: 4194304,
+      description: 'Largest webhook body accepted, in bytes; larger ones get 413.',
+      'x-expected': 'an integer from 1024 to 7340032 (7 MiB), e.g. 4194304',
+    },
+    INGRESS_PUBLISH_TIMEOUT_MS: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 60000,
+      default: 5000,
+      description: 'How long a webhook waits for Kafka to acknowledge its event before the answer is 503.',
+      'x-expected': 'milliseconds from 100 to 60000, e.g. 5000',
+    },
     INGRESS_AUTH_TOKENS: {
       type: 'array',
       // Printable ASCII only: anything else could never arrive in an HTTP header.
@@ -69,5 +93,15 @@ export const configSchema = {
       'x-expected': 'one of fatal, error, warn, info, debug, trace, silent',
     },
   },
-  required: ['PORT', 'INGRESS_AUTH_TOKENS', 'KAFKA_BROKERS', 'LAKE_DIR', 'BIGQUERY_DATASET', 'LOG_LEVEL'],
+  required: [
+    'PORT',
+    'HOST',
+    'INGRESS_BODY_LIMIT_BYTES',
+    'INGRESS_PUBLISH_TIMEOUT_MS',
+    'INGRESS_AUTH_TOKENS',
+    'KAFKA_BROKERS',
+    'LAKE_DIR',
+    'BIGQUERY_DATASET',
+    'LOG_LEVEL',
+  ],
 } as const;

@@ -4,8 +4,8 @@ export interface ServiceEntry {
   name: string;
   /** Module under services/, run with tsx in local runs (the Dockerfile runs the built JS). */
   entry: string;
-  /** Port it listens on, if any, for the "where is what" table. */
-  port?: number;
+  /** Whether it serves HTTP (on the configured PORT). */
+  http?: boolean;
 }
 
-export const pipelineServices: ServiceEntry[] = [];
+export const pipelineServices: ServiceEntry[] = [{ name: 'ingress', entry: 'ingress/main.ts', http: true }];

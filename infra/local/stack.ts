@@ -66,6 +66,7 @@ async function main(): Promise<void> {
       env.BIGQUERY_API_ENDPOINT = emulator.endpoint;
     }
     env.LAKE_DIR ??= join(repoRoot, 'data/lake');
+    env.HOST ??= '127.0.0.1';
     config = parseConfig(env);
 
     const created = await ensureTopics(
@@ -97,7 +98,10 @@ async function main(): Promise<void> {
           : `project ${env.BIGQUERY_PROJECT ?? '(none: sink off)'}`,
       ],
       ['lake', env.LAKE_DIR],
-      ...pipelineServices.map((s): [string, string] => [s.name, s.port ? `http://127.0.0.1:${s.port}` : '(consumer)']),
+      ...pipelineServices.map((s): [string, string] => [
+        s.name,
+        s.http ? `http://${env.HOST}:${config.PORT}` : '(consumer)',
+      ]),
     ];
     process.stdout.write(
       `\nThe pipeline is running (service logs under ${join(devDir, 'logs')}). Ctrl-C stops it.\n` +

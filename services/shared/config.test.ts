@@ -15,6 +15,9 @@ describe('parseConfig', () => {
   it('fills in the documented defaults when nothing is set', () => {
     expect(parseConfig({})).toEqual({
       PORT: 8080,
+      HOST: '0.0.0.0',
+      INGRESS_BODY_LIMIT_BYTES: 4194304,
+      INGRESS_PUBLISH_TIMEOUT_MS: 5000,
       INGRESS_AUTH_TOKENS: [],
       KAFKA_BROKERS: ['127.0.0.1:9092'],
       LAKE_DIR: './data/lake',

@@ -9,7 +9,15 @@ import { startKafka, type LocalKafka } from '../../infra/kafka/kafka.js';
 import { startEmulator, type LocalEmulator } from '../../infra/bigquery-emulator/emulator.js';
 import { localDir } from '../../infra/local/paths.js';
 
-export const testPorts = { kafka: 29092, kafkaController: 29093, emulator: 29050, emulatorGrpc: 29060 };
+export const testPorts = {
+  kafka: 29092,
+  kafkaController: 29093,
+  emulator: 29050,
+  emulatorGrpc: 29060,
+  // A second broker that outage tests stop and start without disturbing the shared one.
+  outageKafka: 29094,
+  outageKafkaController: 29095,
+};
 export const testProject = 'test-project';
 
 let kafka: LocalKafka | undefined;

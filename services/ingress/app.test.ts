@@ -1,0 +1,224 @@
+// The HTTP contract of the ingress, through app.inject with an in-memory transport.
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { createLogger } from '../shared/logger.js';
+import { createRegistry } from '../shared/metrics.js';
+import { parseConfig } from '../shared/config.js';
+import { MemoryTransport } from '../../test/support/memory-transport.js';
+import { seedBody, webhook } from '../../test/fixtures/webhooks.js';
+import { topics } from '../../schemas/topics.js';
+
+const token = 'Bearer test-token-1';
+let app: FastifyInstance;
+let transport: MemoryTransport;
+let logs: string[];
+let registry: ReturnType<typeof createRegistry>;
+
+async function start(env: Record<string, string> = {}) {
+  transport = new MemoryTransport();
+  logs = [];
+  const stream = new Writable({ write: (c: Buffer, _e, done) => (logs.push(c.toString()), done()) });
+  registry = createRegistry('ingress');
+  app = await buildApp({
+    config: parseConfig({ INGRESS_AUTH_TOKENS: `${token},Bearer test-token-2`, ...env }),
+    logger: createLogger('ingress', { LOG_LEVEL: 'info' }, stream),
+    registry,
+    transport,
+  });
+  return app;
+}
+
+const post = (body: string, headers: Record<string, string> = {}) =>
+  app.inject({
+    method: 'POST',
+    url: '/webhooks/thena',
+    payload: body,
+    headers: { 'content-type': 'application/json', authorization: token, ...headers },
+  });
+
+afterEach(async () => {
+  await app?.close();
+});
+
+describe('POST /webhooks/thena', () => {
+  it('answers 202 with the eventId after publishing the contract envelope keyed by request_id', async () => {
+    await start();
+    const res = await post(seedBody);
+    expect(res.statusCode).toBe(202);
+    const { status, eventId } = res.json();
+    expect(status).toBe('accepted');
+    expect(eventId).toMatch(/^[0-9a-f]{32}$/);
+
+    expect(transport.sent).toHaveLength(1);
+    const [message] = transport.sent;
+    expect(message).toMatchObject({ topic: topics.requestEvents.name, key: '42' });
+    const envelope = JSON.parse(message!.value);
+    expect(Object.keys(envelope)).toEqual(['schema', 'eventId', 'receivedAt', 'action', 'requestId', 'payload']);
+    expect(envelope).toMatchObject({ schema: 'thena.request-event.v1', eventId, action: 'UPDATE', requestId: '42' });
+    expect(new Date(envelope.receivedAt).toISOString()).toBe(envelope.receivedAt);
+    expect(envelope.payload).toEqual(JSON.parse(seedBody));
+  });
+
+  it('gives the same eventId to the same body, and counts the second as a duplicate', async () => {
+    await start();
+    const a = (await post(seedBody)).json().eventId;
+    const b = (await post(JSON.stringify(JSON.parse(seedBody)))).json().eventId;
+    expect(b).toBe(a);
+    expect(await registry.metrics()).toContain('thena_ingress_requests_total{outcome="duplicate",service="ingress"} 1');
+  });
+
+  it('keeps fields of the wrong type, records them in the envelope and counts them', async () => {
+    await start();
+    const res = await post(JSON.stringify(webhook({ replyCount: '8' })));
+    expect(res.statusCode).toBe(202);
+    const envelope = JSON.parse(transport.sent[0]!.value);
+    expect(envelope.payload.request.replyCount).toBe('8');
+    expect(envelope.fieldProblems).toEqual([{ path: '/request/replyCount', message: 'must be integer,null' }]);
+    expect(await registry.metrics()).toContain(
+      'thena_ingress_field_problems_total{field="replyCount",service="ingress"} 1',
+    );
+  });
+
+  it.each([
+    ['no authorization header', undefined],
+    ['a wrong token', 'Bearer nope'],
+  ])('answers 401 and stores nothing for %s', async (_name, authorization) => {
+    await start();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/webhooks/thena',
+      payload: seedBody,
+      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+    });
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toEqual({ error: 'unauthorized' });
+    expect(transport.sent).toHaveLength(0);
+  });
+
+  it('accepts either configured token, so a token can be rotated', async () => {
+    await start();
+    expect((await post(seedBody, { authorization: 'Bearer test-token-2' })).statusCode).toBe(202);
+  });
+
+  it('never writes the authorization header or a token to the logs', async () => {
+    await start();
+    await post(seedBody);
+    await post(seedBody, { authorization: 'Bearer wrong-secret' });
+    const all = logs.join('');
+    expect(all).not.toContain('test-token');
+    expect(all).not.toContain('wrong-secret');
+    expect(all).toContain('webhook accepted');
+  });
+
+  it('answers 400 with {path, message} details and puts the raw body on the dead-letter topic', async () => {
+    await start();
+    const body = '{"action":"UPDATE","request":{"status":"OPEN"}}';
+    const res = await post(body);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      error: 'invalid_payload',
+      details: [
+        { path: '/request/requestId', message: 'required: a non-negative integer or a string of decimal digits' },
+      ],
+    });
+    expect(transport.sent).toHaveLength(1);
+    const record = JSON.parse(transport.sent[0]!.value);
+    expect(transport.sent[0]!.topic).toBe(topics.deadLetter.name);
+    expect(record).toMatchObject({ source: 'ingress', reason: 'missing_or_invalid_keys', rawBody: body });
+    expect(transport.sent[0]!.headers).toMatchObject({ 'x-dlq-reason': 'missing_or_invalid_keys' });
+  });
+
+  it.each([
+    ['malformed JSON', '{"action": "UPDATE", '],
+    ['an empty body', ''],
+    ['a JSON array', '[]'],
+    ['a __proto__ key', '{"action":"A","request":{"requestId":1},"__proto__":{"x":1}}'],
+  ])('answers 400 for %s and dead-letters it', async (_name, body) => {
+    await start();
+    const res = await post(body);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toBe('invalid_payload');
+    expect(JSON.parse(transport.sent[0]!.value).rawBody).toBe(body);
+  });
+
+  it('answers 413 over the body limit', async () => {
+    await start({ INGRESS_BODY_LIMIT_BYTES: '2048' });
+    const res = await post(JSON.stringify(webhook({ description: 'x'.repeat(4096) })));
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error).toBe('payload_too_large');
+    expect(transport.sent).toHaveLength(0);
+  });
+
+  it.each(['text/plain', 'application/x-www-form-urlencoded', 'application/xml'])(
+    'answers 415 for %s',
+    async (type) => {
+      await start();
+      const res = await post(seedBody, { 'content-type': type });
+      expect(res.statusCode).toBe(415);
+      expect(res.json().error).toBe('unsupported_media_type');
+    },
+  );
+
+  it('accepts application/json with a charset', async () => {
+    await start();
+    expect((await post(seedBody, { 'content-type': 'application/json; charset=utf-8' })).statusCode).toBe(202);
+  });
+
+  it('answers 503 with Retry-After when Kafka does not acknowledge within the deadline', async () => {
+    await start({ INGRESS_PUBLISH_TIMEOUT_MS: '200' });
+    transport.mode = 'hang';
+    const started = Date.now();
+    const res = await post(seedBody);
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('answers 503 when Kafka refuses the batch', async () => {
+    await start();
+    transport.mode = 'fail';
+    expect((await post(seedBody)).statusCode).toBe(503);
+    expect((await post('not json')).statusCode).toBe(503); // the DLQ write failed: Thena must retry
+  });
+});
+
+describe('operations', () => {
+  it('/healthz answers while the process lives; /readyz follows Kafka', async () => {
+    await start();
+    expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok' });
+    expect((await app.inject('/readyz')).statusCode).toBe(200);
+    transport.state = { ready: false, reason: 'Kafka does not answer' };
+    const res = await app.inject('/readyz');
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ status: 'unavailable', reason: 'Kafka does not answer' });
+  });
+
+  it('/metrics exposes outcomes, rejections by reason, batch sizes and publish latency', async () => {
+    await start();
+    await post(seedBody);
+    await post('nope');
+    await post(seedBody, { authorization: 'x' });
+    const text = (await app.inject('/metrics')).body;
+    for (const line of [
+      'thena_ingress_requests_total{outcome="accepted",service="ingress"} 1',
+      'thena_ingress_requests_total{outcome="rejected",service="ingress"} 1',
+      'thena_ingress_requests_total{outcome="unauthorized",service="ingress"} 1',
+      'thena_ingress_rejected_total{reason="invalid_json",service="ingress"} 1',
+      'thena_ingress_batch_messages_count{service="ingress"} 2',
+      'thena_ingress_publish_seconds_count{service="ingress",result="ok"} 2',
+      'thena_ingress_kafka_ready{service="ingress"} 1',
+    ]) {
+      expect(text).toContain(line);
+    }
+  });
+
+  it('closing the app drains in-flight batches and closes the transport', async () => {
+    await start();
+    const pending = post(seedBody);
+    await pending;
+    await app.close();
+    expect(transport.closed).toBe(true);
+  });
+});

@@ -1,0 +1,140 @@
+// Gathers the messages of concurrent requests into one Kafka request. kafkajs's idempotent
+// producer has one request in flight per broker, so one awaited send per HTTP request would
+// serialise them all; instead, while a batch is in flight, new messages queue, and they leave
+// together as soon as it is acknowledged (bounded by count and bytes). Each message has its own
+// deadline: kafkajs retries an idempotent send for as long as the broker is away, so without one
+// a request would hang.
+
+export interface OutgoingMessage {
+  topic: string;
+  key: string | null;
+  value: string;
+  headers?: Record<string, string>;
+}
+
+/** Sends one batch and resolves once the broker has acknowledged all of it (acks=all). */
+export type SendBatch = (messages: OutgoingMessage[]) => Promise<void>;
+
+export class PublishTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`Kafka did not acknowledge within ${timeoutMs} ms`);
+    this.name = 'PublishTimeoutError';
+  }
+}
+
+export interface PublisherOptions {
+  timeoutMs: number;
+  maxBatchMessages: number;
+  maxBatchBytes: number;
+  /** Called after each batch with its size and how long the broker took. */
+  onBatch?: (messages: number, seconds: number, ok: boolean) => void;
+}
+
+interface Pending {
+  message: OutgoingMessage;
+  bytes: number;
+  settled: boolean;
+  timer: NodeJS.Timeout;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+export class Publisher {
+  private queue: Pending[] = [];
+  private inFlight: Promise<void> | undefined;
+  private scheduled = false;
+
+  constructor(
+    private readonly send: SendBatch,
+    private readonly opts: PublisherOptions,
+  ) {}
+
+  /**
+   * Resolves once the broker acknowledged the message; rejects with PublishTimeoutError after
+   * `timeoutMs`. A message whose deadline passed while still queued is not sent at all; one that
+   * was already on its way may still land (its id makes the redelivery harmless).
+   */
+  publish(message: OutgoingMessage): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const pending: Pending = {
+        message,
+        bytes: Buffer.byteLength(message.value) + (message.key?.length ?? 0),
+        settled: false,
+        resolve,
+        reject,
+        timer: setTimeout(
+          () => this.settle(pending, new PublishTimeoutError(this.opts.timeoutMs)),
+          this.opts.timeoutMs,
+        ),
+      };
+      this.queue.push(pending);
+      this.schedule();
+    });
+  }
+
+  /** Messages waiting or in flight. */
+  get depth(): number {
+    return this.queue.length + (this.inFlight ? 1 : 0);
+  }
+
+  /**
+   * Resolves when every message handed over so far has been acknowledged or has timed out, or
+   * after `maxWaitMs` (by default the publish timeout): a batch still in flight by then belongs to
+   * requests that have had their 503 already.
+   */
+  async drain(maxWaitMs = this.opts.timeoutMs): Promise<void> {
+    const deadline = Date.now() + maxWaitMs;
+    while ((this.queue.length > 0 || this.inFlight || this.scheduled) && Date.now() < deadline) {
+      const wait = Math.max(1, deadline - Date.now());
+      await Promise.race([
+        this.inFlight ?? new Promise((r) => setImmediate(r)),
+        new Promise((r) => setTimeout(r, wait)),
+      ]);
+    }
+  }
+
+  private settle(p: Pending, err?: Error): void {
+    if (p.settled) return;
+    p.settled = true;
+    clearTimeout(p.timer);
+    if (err) p.reject(err);
+    else p.resolve();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight || this.queue.length === 0) return;
+    this.scheduled = true;
+    // Let the requests that arrived in the same turn of the event loop join this batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    const batch: Pending[] = [];
+    let bytes = 0;
+    while (this.queue.length > 0 && batch.length < this.opts.maxBatchMessages) {
+      const next = this.queue[0]!;
+      if (next.settled) {
+        this.queue.shift(); // timed out while queued: its request has had its answer
+        continue;
+      }
+      if (batch.length > 0 && bytes + next.bytes > this.opts.maxBatchBytes) break;
+      batch.push(this.queue.shift()!);
+      bytes += next.bytes;
+    }
+    if (batch.length === 0) return;
+    const started = process.hrtime.bigint();
+    const done = (err?: Error) => {
+      this.opts.onBatch?.(batch.length, Number(process.hrtime.bigint() - started) / 1e9, !err);
+      for (const p of batch) this.settle(p, err);
+      this.inFlight = undefined;
+      this.schedule();
+    };
+    this.inFlight = this.send(batch.map((p) => p.message)).then(
+      () => done(),
+      (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+    );
+  }
+}

@@ -1,0 +1,112 @@
+// POST /webhooks/thena: authorise, classify, publish, and answer only after the broker
+// acknowledged (202), or after the rejected body is on the dead-letter topic (400).
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { LRUCache } from 'lru-cache';
+import { topics } from '../../../schemas/topics.js';
+import { tokenMatcher } from '../auth.js';
+import { eventEnvelope, rejectedRecord } from '../envelope.js';
+import type { IngressMetrics, Outcome } from '../metrics.js';
+import { classify } from '../webhook.js';
+
+export interface WebhookRouteOptions {
+  authTokens: readonly string[];
+  bodyLimit: number;
+  metrics: IngressMetrics;
+}
+
+/** How long a client should wait before retrying after a 503. */
+const retryAfterSeconds = 5;
+const jsonContentType = /^application\/([\w.-]+\+)?json\s*(;.*)?$/i;
+
+export default async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOptions): Promise<void> {
+  const authorised = tokenMatcher(opts.authTokens);
+  const { metrics } = opts;
+  // Recently accepted ids, only to count deliveries that look like duplicates.
+  const recent = new LRUCache<string, true>({ max: 100_000 });
+
+  // Keep the body as text: the envelope embeds it unchanged, and classify() parses it once.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(jsonContentType, { parseAs: 'string', bodyLimit: opts.bodyLimit }, (_req, body, done) =>
+    done(null, body),
+  );
+
+  const answer = (reply: FastifyReply, outcome: Outcome, status: number, body: object) => {
+    metrics.requests.inc({ outcome });
+    metrics.requestSeconds.observe({ outcome }, reply.elapsedTime / 1000);
+    return reply.code(status).send(body);
+  };
+  const unavailable = (reply: FastifyReply, err: unknown) => {
+    reply.log.warn({ err }, 'Kafka did not acknowledge in time: 503');
+    reply.header('retry-after', String(retryAfterSeconds));
+    return answer(reply, 'unavailable', 503, {
+      error: 'unavailable',
+      message: `Kafka did not acknowledge the event in time; nothing was stored. Retry after ${retryAfterSeconds} s.`,
+    });
+  };
+
+  app.post<{ Body: string }>(
+    '/webhooks/thena',
+    {
+      onRequest: async (request, reply) => {
+        if (!authorised(request.headers.authorization)) {
+          request.log.info('unauthorized webhook');
+          return answer(reply, 'unauthorized', 401, { error: 'unauthorized' });
+        }
+      },
+    },
+    async (request, reply) => {
+      const receivedAt = new Date();
+      const result = classify(request.body ?? '');
+
+      if (result.kind === 'rejected') {
+        const record = rejectedRecord(result, receivedAt);
+        try {
+          await app.publisher.publish({ topic: topics.deadLetter.name, key: null, ...record });
+        } catch (err) {
+          return unavailable(reply, err);
+        }
+        metrics.rejected.inc({ reason: result.reason });
+        request.log.info({ reason: result.reason, details: result.details }, 'webhook rejected');
+        return answer(reply, 'rejected', 400, { error: 'invalid_payload', details: result.details });
+      }
+
+      const log = request.log.child({ eventId: result.eventId, requestId: result.requestId });
+      try {
+        await app.publisher.publish({
+          topic: topics.requestEvents.name,
+          key: result.requestId,
+          value: eventEnvelope(result, receivedAt),
+        });
+      } catch (err) {
+        return unavailable(reply, err);
+      }
+      for (const p of result.fieldProblems) metrics.fieldProblems.inc({ field: p.path.split('/')[2] ?? 'other' });
+      if (result.fieldProblems.length > 0)
+        log.warn({ fieldProblems: result.fieldProblems }, 'fields of the wrong type kept as sent');
+      const duplicate = recent.has(result.eventId);
+      recent.set(result.eventId, true);
+      log.info({ action: result.action, duplicate }, 'webhook accepted');
+      return answer(reply, duplicate ? 'duplicate' : 'accepted', 202, { status: 'accepted', eventId: result.eventId });
+    },
+  );
+
+  app.setErrorHandler((err: { code?: string; statusCode?: number; message: string }, request, reply) => {
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return answer(reply, 'too_large', 413, {
+        error: 'payload_too_large',
+        message: `the body is over the limit of ${opts.bodyLimit} bytes`,
+      });
+    }
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return answer(reply, 'unsupported_media_type', 415, {
+        error: 'unsupported_media_type',
+        message: `content-type '${request.headers['content-type'] ?? ''}' is not accepted; send application/json`,
+      });
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return answer(reply, 'bad_request', err.statusCode, { error: 'bad_request', message: err.message });
+    }
+    request.log.error({ err }, 'unexpected error');
+    return answer(reply, 'error', 500, { error: 'internal_error' });
+  });
+}

@@ -1,0 +1,137 @@
+// Pure logic of the ingress: from a raw body to an accepted event (with its id, key and any
+// recorded field problems) or a rejection (with reasons). No I/O; see webhook.test.ts.
+import { createHash } from 'node:crypto';
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import canonicalize from 'canonicalize';
+import { keyingPaths, webhookSchema } from '../../schemas/thena-webhook.schema.js';
+
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+export type RejectReason =
+  'invalid_json' | 'not_an_object' | 'forbidden_key' | 'too_deep' | 'invalid_unicode' | 'missing_or_invalid_keys';
+
+export interface Accepted {
+  kind: 'accepted';
+  /** First 32 hex characters of SHA-256 over the RFC 8785 (JCS) form of the body. */
+  eventId: string;
+  action: string;
+  /** Canonical decimal string; the Kafka key. */
+  requestId: string;
+  /** The body as received (less a byte-order mark), embedded as-is in the envelope. */
+  raw: string;
+  /** Documented fields of the wrong type: kept as sent, recorded here. */
+  fieldProblems: Problem[];
+}
+
+export interface Rejected {
+  kind: 'rejected';
+  reason: RejectReason;
+  details: Problem[];
+  raw: string;
+}
+
+/** Nesting deeper than this is refused: no Thena payload comes close, and it bounds recursion. */
+export const maxDepth = 64;
+const forbiddenKeys = new Set(['__proto__', 'constructor', 'prototype']);
+
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false });
+addFormats.default(ajv, ['date-time']);
+const validate = ajv.compile(webhookSchema);
+
+/** A missing property is reported at its own path, so `required` and type errors line up. */
+function toProblem(e: ErrorObject): Problem {
+  const path = e.keyword === 'required' ? `${e.instancePath}/${e.params.missingProperty}` : e.instancePath;
+  return { path, message: e.message ?? e.keyword };
+}
+
+/** Walks the parsed body without recursion, so neither depth nor size can overflow the stack. */
+function scan(value: unknown): 'too_deep' | 'forbidden_key' | undefined {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= maxDepth) return 'too_deep';
+    if (Array.isArray(node)) {
+      for (const item of node) stack.push([item, depth + 1]);
+    } else {
+      for (const key of Object.keys(node)) {
+        if (forbiddenKeys.has(key)) return 'forbidden_key';
+        stack.push([(node as Record<string, unknown>)[key], depth + 1]);
+      }
+    }
+  }
+  return undefined;
+}
+
+// One message per keying field, whichever way it failed (absent, wrong type, bad pattern).
+const keyingMessages: Record<string, string> = {
+  '/action': 'required: a non-empty string such as CREATE or UPDATE',
+  '/request': 'required: an object holding the request',
+  '/request/requestId': 'required: a non-negative integer or a string of decimal digits',
+};
+
+const scanMessages = {
+  too_deep: `nesting deeper than ${maxDepth} levels`,
+  forbidden_key: 'keys named __proto__, constructor or prototype are not accepted',
+} as const;
+
+/** Classifies a raw request body. Never throws. */
+export function classify(body: string): Accepted | Rejected {
+  const raw = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
+  const reject = (reason: RejectReason, details: Problem[]): Rejected => ({ kind: 'rejected', reason, details, raw });
+
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    return reject('invalid_json', [{ path: '/', message: `not valid JSON: ${(err as Error).message}` }]);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return reject('not_an_object', [{ path: '/', message: 'the body must be a JSON object' }]);
+  }
+  const scanned = scan(parsed);
+  if (scanned) return reject(scanned, [{ path: '/', message: scanMessages[scanned] }]);
+
+  const valid = validate(parsed);
+  const problems = (valid ? [] : (validate.errors ?? [])).map(toProblem);
+  const fatalPaths = new Set(problems.map((p) => p.path).filter((path) => keyingPaths.has(path)));
+  if (fatalPaths.size > 0) {
+    const details = [...fatalPaths].map((path) => ({ path, message: keyingMessages[path]! }));
+    return reject('missing_or_invalid_keys', details);
+  }
+
+  let canonical: string | undefined;
+  try {
+    canonical = canonicalize(parsed);
+  } catch (err) {
+    return reject('invalid_unicode', [
+      { path: '/', message: `cannot be canonicalised (RFC 8785): ${(err as Error).message}` },
+    ]);
+  }
+  const body_ = parsed as { action: string; request: { requestId: string | number } };
+  return {
+    kind: 'accepted',
+    eventId: createHash('sha256').update(canonical!).digest('hex').slice(0, 32),
+    action: body_.action,
+    requestId: canonicalRequestId(body_.request.requestId),
+    raw,
+    fieldProblems: dedupe(problems),
+  };
+}
+
+/** "0042" and 42 both name request 42. */
+export function canonicalRequestId(id: string | number): string {
+  return typeof id === 'number' ? String(id) : BigInt(id).toString();
+}
+
+function dedupe(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\u0000${p.message}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}

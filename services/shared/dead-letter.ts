@@ -1,0 +1,25 @@
+// Dead-letter records, shared by the ingress (bodies it rejected with 400) and the consumers
+// (messages they could not process). The value is JSON; the headers let a tool route or count
+// records without parsing them.
+export const deadLetterSchema = 'thena.dead-letter.v1';
+
+/** Kafka header names on every dead-letter record. */
+export const DeadLetterHeaders = {
+  source: 'x-dlq-source', // 'ingress' or the consumer service's name
+  reason: 'x-dlq-reason',
+  originTopic: 'x-dlq-origin-topic',
+  originPartition: 'x-dlq-origin-partition',
+  originOffset: 'x-dlq-origin-offset',
+  retryCount: 'x-dlq-retry-count',
+} as const;
+
+export interface DeadLetterRecord {
+  schema: typeof deadLetterSchema;
+  source: string;
+  receivedAt: string;
+  reason: string;
+  details: { path: string; message: string }[];
+  /** The body exactly as it came (it may not be JSON). */
+  rawBody: string;
+  origin?: { topic: string; partition: number; offset: string };
+}
