@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     await app.close();
     clearTimeout(timer);
     logger.info('stopped');
+    process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));

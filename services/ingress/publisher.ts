@@ -130,7 +130,8 @@ export class Publisher {
       this.opts.onBatch?.(batch.length, Number(process.hrtime.bigint() - started) / 1e9, !err);
       for (const p of batch) this.settle(p, err);
       this.inFlight = undefined;
-      this.schedule();
+      // What queued while this batch was out leaves now, without waiting for another loop turn.
+      this.flush();
     };
     this.inFlight = this.send(batch.map((p) => p.message)).then(
       () => done(),

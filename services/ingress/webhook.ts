@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import canonicalize from 'canonicalize';
 import { keyingPaths, webhookSchema } from '../../schemas/thena-webhook.schema.js';
+import { canonicalJson } from './jcs.js';
 
 export interface Problem {
   path: string;
@@ -104,9 +104,9 @@ export function classify(body: string): Accepted | Rejected {
     return reject('missing_or_invalid_keys', details);
   }
 
-  let canonical: string | undefined;
+  let canonical: string;
   try {
-    canonical = canonicalize(parsed);
+    canonical = canonicalJson(parsed);
   } catch (err) {
     return reject('invalid_unicode', [
       { path: '/', message: `cannot be canonicalised (RFC 8785): ${(err as Error).message}` },
@@ -115,7 +115,7 @@ export function classify(body: string): Accepted | Rejected {
   const body_ = parsed as { action: string; request: { requestId: string | number } };
   return {
     kind: 'accepted',
-    eventId: createHash('sha256').update(canonical!).digest('hex').slice(0, 32),
+    eventId: createHash('sha256').update(canonical).digest('hex').slice(0, 32),
     action: body_.action,
     requestId: canonicalRequestId(body_.request.requestId),
     raw,

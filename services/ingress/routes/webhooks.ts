@@ -70,7 +70,7 @@ export default async function webhookRoutes(app: FastifyInstance, opts: WebhookR
         return answer(reply, 'rejected', 400, { error: 'invalid_payload', details: result.details });
       }
 
-      const log = request.log.child({ eventId: result.eventId, requestId: result.requestId });
+      const ids = { eventId: result.eventId, requestId: result.requestId };
       try {
         await app.publisher.publish({
           topic: topics.requestEvents.name,
@@ -81,11 +81,12 @@ export default async function webhookRoutes(app: FastifyInstance, opts: WebhookR
         return unavailable(reply, err);
       }
       for (const p of result.fieldProblems) metrics.fieldProblems.inc({ field: p.path.split('/')[2] ?? 'other' });
-      if (result.fieldProblems.length > 0)
-        log.warn({ fieldProblems: result.fieldProblems }, 'fields of the wrong type kept as sent');
+      if (result.fieldProblems.length > 0) {
+        request.log.warn({ ...ids, fieldProblems: result.fieldProblems }, 'fields of the wrong type kept as sent');
+      }
       const duplicate = recent.has(result.eventId);
       recent.set(result.eventId, true);
-      log.info({ action: result.action, duplicate }, 'webhook accepted');
+      request.log.info({ ...ids, action: result.action, duplicate }, 'webhook accepted');
       return answer(reply, duplicate ? 'duplicate' : 'accepted', 202, { status: 'accepted', eventId: result.eventId });
     },
   );
