@@ -23,9 +23,9 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // The configuration module reads the environment; the local launchers and the test harness
+    // The configuration module reads the environment; the local launchers, benchmarks and test harness
     // hand it on to the processes they start.
-    files: ['services/shared/config.ts', 'infra/**/*.ts', 'test/support/**/*.ts'],
+    files: ['services/shared/config.ts', 'infra/**/*.ts', 'test/support/**/*.ts', 'bench/**/*.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );
