@@ -1,10 +1,16 @@
 // The tables of the lake and of BigQuery, declared once. The Parquet schema and the BigQuery
-// schema are both derived from these declarations (services/consumers/parquet-schema.ts and the
+// schema are both derived from these declarations (services/consumers/parquet/schema.ts and the
 // BigQuery sink), so a column is added here and nowhere else.
 //
 // Row values handed to the sinks: STRING -> string | null, INT64 -> number | null (values stay
 // within 2^53), TIMESTAMP -> bigint microseconds since the epoch (UTC) | null, BOOL ->
 // boolean | null, mode REPEATED -> string[] | null (null: the field was absent).
+
+/**
+ * TIMESTAMP values must lie within ±(2^53 − 1) µs of the epoch (about 1685 to 2255): exact in a
+ * JavaScript number and writable by the Parquet writer. Flatteners turn anything outside into NULL.
+ */
+export const maxTimestampMicros = BigInt(Number.MAX_SAFE_INTEGER);
 
 export type ColumnType = 'STRING' | 'INT64' | 'TIMESTAMP' | 'BOOL';
 export type ColumnMode = 'REQUIRED' | 'NULLABLE' | 'REPEATED';

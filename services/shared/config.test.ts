@@ -20,7 +20,12 @@ describe('parseConfig', () => {
       INGRESS_PUBLISH_TIMEOUT_MS: 5000,
       INGRESS_AUTH_TOKENS: [],
       KAFKA_BROKERS: ['127.0.0.1:9092'],
+      KAFKA_SESSION_TIMEOUT_MS: 30000,
       LAKE_DIR: './data/lake',
+      LAKE_FILE_MAX_ROWS: 100000,
+      LAKE_FILE_MAX_BYTES: 67108864,
+      LAKE_FILE_MAX_AGE_SECONDS: 30,
+      METRICS_PORT: 9464,
       BIGQUERY_DATASET: 'thena_lake',
       LOG_LEVEL: 'info',
     });

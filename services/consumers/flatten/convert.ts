@@ -1,6 +1,11 @@
 // Conversions from payload values to column values. A value converts when it can without loss;
 // otherwise the column is NULL (the payload_json column keeps what was sent).
 import he from 'he';
+import { maxTimestampMicros } from '../../../schemas/tables.js';
+
+/** Outside the range the lake can hold: NULL, as for any value that does not convert. */
+const inRange = (micros: bigint): bigint | null =>
+  micros >= -maxTimestampMicros && micros <= maxTimestampMicros ? micros : null;
 
 export const text = (v: unknown): string | null =>
   typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : null;
@@ -28,7 +33,7 @@ export function isoMicros(v: unknown): bigint | null {
   const wholeSeconds = Date.parse(v.trim().replace(/\.\d+/, ''));
   if (Number.isNaN(wholeSeconds)) return null;
   const fraction = (m[2] ?? '').padEnd(6, '0').slice(0, 6);
-  return BigInt(wholeSeconds) * 1000n + BigInt(fraction);
+  return inRange(BigInt(wholeSeconds) * 1000n + BigInt(fraction));
 }
 
 /** A Slack timestamp ("1692826409.902529": seconds with microseconds) -> microseconds. */
@@ -37,7 +42,7 @@ export function slackMicros(v: unknown): bigint | null {
   if (typeof s !== 'string') return null;
   const m = /^(\d{1,12})(?:\.(\d{1,6}))?$/.exec(s.trim());
   if (!m) return null;
-  return BigInt(m[1]!) * 1_000_000n + BigInt((m[2] ?? '').padEnd(6, '0'));
+  return inRange(BigInt(m[1]!) * 1_000_000n + BigInt((m[2] ?? '').padEnd(6, '0')));
 }
 
 /** Plain text of an HTML fragment: line breaks for <br> and block ends, tags removed, entities decoded. */

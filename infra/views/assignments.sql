@@ -1,0 +1,5 @@
+-- Each assignment-bearing event once.
+SELECT *
+FROM {{request_assignments}}
+WHERE TRUE
+QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY event_time) = 1

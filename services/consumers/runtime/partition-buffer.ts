@@ -1,0 +1,101 @@
+// The rows a partition has gathered since its last commit, and the facts it has already written.
+import { LRUCache } from 'lru-cache';
+import type { Row } from '../flatten/event.js';
+import type { SinkBatch } from './sink.js';
+
+export interface RollLimits {
+  maxRows: number;
+  maxBytes: number;
+  maxAgeMs: number;
+}
+
+/** A rough size of a row: enough to bound memory and file size, far cheaper than serialising. */
+function approxBytes(row: Row): number {
+  let n = 0;
+  for (const v of Object.values(row))
+    n += typeof v === 'string' ? v.length : Array.isArray(v) ? v.join('').length + 8 : 8;
+  return n;
+}
+
+export class PartitionBuffer {
+  private rows: Row[] = [];
+  private bytes = 0;
+  private firstOffset: string | undefined;
+  private lastOffset: string | undefined;
+  private openedAt = 0;
+  /** Set once the sink has been prepared for this assignment. */
+  prepared = false;
+  /** Facts already written by this process for this partition (keys of one request share a partition). */
+  private readonly written: LRUCache<string, true>;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly partition: number,
+    private readonly factKey: (row: Row) => string,
+    suppressionSize: number,
+  ) {
+    this.written = new LRUCache({ max: suppressionSize });
+  }
+
+  /** Runs `fn` after everything queued before it: batches and timed rolls never interleave. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Records a consumed message and its rows; returns how many rows were suppressed as already written. */
+  add(offset: string, rows: Row[]): number {
+    if (this.firstOffset === undefined) {
+      this.firstOffset = offset;
+      this.openedAt = Date.now();
+    }
+    this.lastOffset = offset;
+    let suppressed = 0;
+    for (const row of rows) {
+      const key = this.factKey(row);
+      if (this.written.has(key)) {
+        suppressed++;
+        continue;
+      }
+      this.written.set(key, true);
+      this.rows.push(row);
+      this.bytes += approxBytes(row);
+    }
+    return suppressed;
+  }
+
+  get pending(): boolean {
+    return this.lastOffset !== undefined;
+  }
+
+  due(limits: RollLimits, now = Date.now()): boolean {
+    return (
+      this.pending &&
+      (this.rows.length >= limits.maxRows || this.bytes >= limits.maxBytes || now - this.openedAt >= limits.maxAgeMs)
+    );
+  }
+
+  /** Hands over what is buffered and starts afresh. */
+  take(): SinkBatch | undefined {
+    if (this.firstOffset === undefined || this.lastOffset === undefined) return undefined;
+    const batch = {
+      partition: this.partition,
+      firstOffset: this.firstOffset,
+      lastOffset: this.lastOffset,
+      rows: this.rows,
+    };
+    this.rows = [];
+    this.bytes = 0;
+    this.firstOffset = undefined;
+    this.lastOffset = undefined;
+    return batch;
+  }
+
+  /** After a rebalance: drop what was not committed and forget what was written, since it may be re-read. */
+  reset(): void {
+    this.take();
+    this.written.clear();
+    this.prepared = false;
+  }
+}

@@ -1,0 +1,211 @@
+// The consuming runtime every consumer service shares: one kafkajs consumer group per
+// (service, sink), a pure flattener, and a sink. Its promises:
+// - offsets of a partition are committed only after the sink made every row up to them durable;
+// - a message the flattener cannot handle goes to the dead-letter topic (awaited) and the
+//   partition moves on;
+// - after any rebalance, uncommitted work is dropped and the sink is told where each partition
+//   resumes, so a crash or a move repeats work but never loses or doubles it as stored;
+// - a sink failure is fatal: the process exits and resumes from the last commit when restarted.
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from '../../shared/logger.js';
+import { DeadLetterHeaders, deadLetterSchema, type DeadLetterRecord } from '../../shared/dead-letter.js';
+import { FlattenError, type Flattener, type Row } from '../flatten/event.js';
+import type { TableDeclaration } from '../../../schemas/tables.js';
+import type { OutgoingMessage } from '../../ingress/publisher.js';
+import type { ConsumerMetrics } from './metrics.js';
+import { PartitionBuffer, type RollLimits } from './partition-buffer.js';
+import type { Sink } from './sink.js';
+
+export interface ConsumerServiceDeclaration {
+  /** Service name, e.g. 'request-activity'; also names its consumer groups. */
+  name: string;
+  table: TableDeclaration;
+  topic: string;
+  flatten: Flattener;
+}
+
+export interface RuntimeOptions {
+  service: ConsumerServiceDeclaration;
+  kafka: Kafka;
+  sink: Sink;
+  /** Publishes to the dead-letter topic; resolves once acknowledged. */
+  deadLetter: (message: OutgoingMessage & { topic: string }) => Promise<void>;
+  deadLetterTopic: string;
+  logger: Logger;
+  metrics: ConsumerMetrics;
+  limits: RollLimits;
+  sessionTimeoutMs?: number;
+  /** Facts remembered per partition to skip repeats of cumulative payloads. */
+  suppressionSize?: number;
+  /** Called when the sink fails; the service exits so it restarts from its last commit. */
+  onFatal: (err: Error) => void;
+}
+
+export interface RunningConsumer {
+  readonly groupId: string;
+  /** True once the group has assigned this member its partitions. */
+  readonly joined: boolean;
+  /** Stops fetching, writes and commits what is buffered, leaves the group. */
+  stop(): Promise<void>;
+}
+
+export const groupIdFor = (service: string, sink: string) => `thena-lake.${service}.${sink}`;
+
+export async function startConsumer(opts: RuntimeOptions): Promise<RunningConsumer> {
+  const { service, sink, metrics, limits } = opts;
+  const log = opts.logger.child({ component: 'consumer', sink: sink.name });
+  const groupId = groupIdFor(service.name, sink.name);
+  const keyColumns = service.table.factKey;
+  const factKey = (row: Row) => keyColumns.map((c) => String(row[c] ?? '\u0000')).join('\u0001');
+  const buffers = new Map<number, PartitionBuffer>();
+  const buffer = (partition: number) => {
+    let b = buffers.get(partition);
+    if (!b) buffers.set(partition, (b = new PartitionBuffer(partition, factKey, opts.suppressionSize ?? 100_000)));
+    return b;
+  };
+  const sinkLabel = { sink: sink.name };
+  let generation = 0;
+  let rebalancing = false;
+  let joined = false;
+
+  const consumer: Consumer = opts.kafka.consumer({
+    groupId,
+    sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: Math.floor((opts.sessionTimeoutMs ?? 30_000) / 10),
+  });
+  consumer.on(consumer.events.REBALANCING, () => {
+    rebalancing = true;
+  });
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    generation++;
+    rebalancing = false;
+    joined = true;
+    for (const b of buffers.values()) b.reset();
+    log.info({ assignment: payload.memberAssignment }, 'partitions assigned');
+  });
+
+  /** Writes what a partition buffered, then commits; drops the write if the partition moved meanwhile. */
+  const roll = async (b: PartitionBuffer): Promise<void> => {
+    const batch = b.take();
+    if (!batch) return;
+    const startedIn = generation;
+    const timer = metrics.rollSeconds.startTimer(sinkLabel);
+    try {
+      if (batch.rows.length > 0) await sink.writeBatch(batch);
+    } catch (err) {
+      opts.onFatal(
+        new Error(
+          `${sink.name} sink could not write partition ${batch.partition} offsets ${batch.firstOffset}-${batch.lastOffset}: ${(err as Error).message}`,
+          { cause: err },
+        ),
+      );
+      throw err;
+    }
+    const next = (BigInt(batch.lastOffset) + 1n).toString();
+    try {
+      if (startedIn !== generation) throw new Error('the group rebalanced during the write');
+      await consumer.commitOffsets([{ topic: service.topic, partition: batch.partition, offset: next }]);
+    } catch (err) {
+      log.warn(
+        { err, partition: batch.partition },
+        'could not commit after writing; discarding the write, the messages will be consumed again',
+      );
+      await sink.discard(batch);
+      return;
+    }
+    timer();
+    metrics.commits.inc(sinkLabel);
+    metrics.rows.inc({ ...sinkLabel, table: service.table.name }, batch.rows.length);
+  };
+
+  const deadLetter = async (message: { partition: number; offset: string; value: string }, err: Error) => {
+    const reason = err instanceof FlattenError ? err.reason : 'flatten_failed';
+    const record: DeadLetterRecord = {
+      schema: deadLetterSchema,
+      source: service.name,
+      receivedAt: new Date().toISOString(),
+      reason,
+      details: [{ path: '/', message: err.message }],
+      rawBody: message.value,
+      origin: { topic: service.topic, partition: message.partition, offset: message.offset },
+    };
+    await opts.deadLetter({
+      topic: opts.deadLetterTopic,
+      key: null,
+      value: JSON.stringify(record),
+      headers: {
+        [DeadLetterHeaders.source]: service.name,
+        [DeadLetterHeaders.reason]: reason,
+        [DeadLetterHeaders.originTopic]: service.topic,
+        [DeadLetterHeaders.originPartition]: String(message.partition),
+        [DeadLetterHeaders.originOffset]: message.offset,
+        [DeadLetterHeaders.retryCount]: '0',
+      },
+    });
+    metrics.deadLetters.inc({ ...sinkLabel, reason });
+    log.warn(
+      { partition: message.partition, offset: message.offset, reason, err: err.message },
+      'message sent to the dead-letter topic',
+    );
+  };
+
+  const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+    const b = buffer(batch.partition);
+    await b.exclusive(async () => {
+      if (!b.prepared && batch.messages.length > 0) {
+        await sink.prepare(batch.partition, batch.messages[0]!.offset);
+        b.prepared = true;
+      }
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) break;
+        const value = message.value?.toString() ?? '';
+        const source = { topic: batch.topic, partition: batch.partition, offset: message.offset, value };
+        let rows: Row[] = [];
+        try {
+          const out = service.flatten(source);
+          rows = out.rows;
+          for (const [what, n] of Object.entries(out.counts ?? {}))
+            metrics.flattenCounts.inc({ ...sinkLabel, what }, n);
+        } catch (err) {
+          await deadLetter(source, err as Error);
+        }
+        const suppressed = b.add(message.offset, rows);
+        if (suppressed > 0) metrics.suppressed.inc({ ...sinkLabel, table: service.table.name }, suppressed);
+        metrics.messages.inc(sinkLabel);
+        resolveOffset(message.offset);
+      }
+      metrics.lag.set({ ...sinkLabel, partition: String(batch.partition) }, Number(batch.offsetLag()));
+      if (b.due(limits)) await roll(b);
+    });
+    await heartbeat();
+  };
+
+  // Files also close on age when no new message arrives to trigger it.
+  const ticker = setInterval(() => {
+    if (rebalancing) return;
+    for (const b of buffers.values()) {
+      if (b.due(limits)) void b.exclusive(() => roll(b)).catch(() => undefined);
+    }
+  }, 1000);
+
+  await consumer.connect();
+  await consumer.subscribe({ topic: service.topic, fromBeginning: true });
+  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+  log.info({ groupId, topic: service.topic }, 'consuming');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    groupId,
+    get joined() {
+      return joined;
+    },
+    stop: () =>
+      (stopping ??= (async () => {
+        clearInterval(ticker);
+        await consumer.stop();
+        await Promise.allSettled([...buffers.values()].map((b) => b.exclusive(() => roll(b))));
+        await consumer.disconnect();
+        await sink.close();
+      })()),
+  };
+}

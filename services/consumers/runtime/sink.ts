@@ -1,0 +1,27 @@
+// What the consuming runtime asks of a sink (the Parquet lake; BigQuery later). The runtime
+// commits a partition's offsets only after writeBatch resolved, so a sink must make the rows
+// durable before resolving, and must tolerate seeing the same offsets again after a crash.
+import type { Row } from '../flatten/event.js';
+
+export interface SinkBatch {
+  partition: number;
+  /** First and last source offsets the batch covers (some messages may have yielded no rows). */
+  firstOffset: string;
+  lastOffset: string;
+  rows: Row[];
+}
+
+export interface Sink {
+  readonly name: string;
+  /**
+   * Called before the first batch of a partition after each assignment, with the offset the
+   * partition resumes from: anything written earlier for offsets at or past it was never
+   * committed and must go, since those messages will be consumed again.
+   */
+  prepare(partition: number, resumeOffset: string): Promise<void>;
+  /** Makes the rows durable; resolves only once they are. */
+  writeBatch(batch: SinkBatch): Promise<void>;
+  /** Undoes a writeBatch whose offsets could not be committed (the partition moved away meanwhile). */
+  discard(batch: SinkBatch): Promise<void>;
+  close(): Promise<void>;
+}

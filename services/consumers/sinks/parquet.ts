@@ -1,0 +1,77 @@
+// The lake sink: each batch becomes one Parquet file per day of its rows, named from the Kafka
+// partition and the batch's first offset:
+//   <LAKE_DIR>/<table>/dt=YYYY-MM-DD/p<partition>-o<first offset, 20 digits>.parquet
+// A file is written hidden, fsynced and renamed into place (writeParquetFile), so readers see
+// whole files only. Offsets are committed after the rename; on (re)assignment, files of the
+// partition that start at or past the resume offset were never committed and are removed.
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TableDeclaration } from '../../../schemas/tables.js';
+import type { Row } from '../flatten/event.js';
+import { tempFileTarget, writeParquetFile } from '../parquet/writer.js';
+import type { Sink, SinkBatch } from '../runtime/sink.js';
+
+const fileName = (partition: number, firstOffset: string) => `p${partition}-o${firstOffset.padStart(20, '0')}.parquet`;
+const filePattern = /^p(\d+)-o(\d{20})\.parquet$/;
+
+/** The UTC day of a microsecond timestamp, as the dt= folder names it. */
+export function dayOf(micros: bigint): string {
+  return new Date(Number(micros / 1000n)).toISOString().slice(0, 10);
+}
+
+export interface ParquetSinkOptions {
+  lakeDir: string;
+  table: TableDeclaration;
+  /** Called with each file made visible, for metrics. */
+  onFile?: (path: string, rows: number, bytes: number) => void;
+}
+
+export function parquetSink(opts: ParquetSinkOptions): Sink {
+  const tableDir = join(opts.lakeDir, opts.table.name);
+  const column = opts.table.partitionColumn;
+
+  const byDay = (rows: Row[]) => {
+    const days = new Map<string, Row[]>();
+    for (const row of rows) {
+      const day = dayOf(row[column] as bigint);
+      const list = days.get(day);
+      if (list) list.push(row);
+      else days.set(day, [row]);
+    }
+    return days;
+  };
+
+  /** Files of `partition` (visible or hidden) whose first offset is at or past `offset`. */
+  const filesFrom = async (partition: number, offset: bigint): Promise<string[]> => {
+    const dayDirs = await readdir(tableDir).catch(() => [] as string[]);
+    const found: string[] = [];
+    for (const day of dayDirs.filter((d) => d.startsWith('dt='))) {
+      for (const file of await readdir(join(tableDir, day)).catch(() => [] as string[])) {
+        // A hidden temporary file left by a crash counts as the file it was to become.
+        const m = filePattern.exec(tempFileTarget(file) ?? file);
+        if (m && Number(m[1]) === partition && BigInt(m[2]!) >= offset) found.push(join(tableDir, day, file));
+      }
+    }
+    return found;
+  };
+
+  return {
+    name: 'parquet',
+    async prepare(partition, resumeOffset) {
+      for (const file of await filesFrom(partition, BigInt(resumeOffset))) await rm(file, { force: true });
+    },
+    async writeBatch(batch: SinkBatch) {
+      for (const [day, rows] of byDay(batch.rows)) {
+        const path = join(tableDir, `dt=${day}`, fileName(batch.partition, batch.firstOffset));
+        const written = await writeParquetFile(opts.table, rows, path);
+        opts.onFile?.(path, written.rows, written.bytes);
+      }
+    },
+    async discard(batch: SinkBatch) {
+      for (const day of byDay(batch.rows).keys()) {
+        await rm(join(tableDir, `dt=${day}`, fileName(batch.partition, batch.firstOffset)), { force: true });
+      }
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,94 @@
+// Helpers for lake tests: a fresh topic pair, envelopes published as the ingress would, and the
+// consumer services run in-process with the real runtime and Parquet sink.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Kafka } from 'kafkajs';
+import { createKafka, createProducer, ensureTopics } from '../../services/shared/kafka.js';
+import { createLogger } from '../../services/shared/logger.js';
+import { createRegistry } from '../../services/shared/metrics.js';
+import { classify } from '../../services/ingress/webhook.js';
+import { eventEnvelope } from '../../services/ingress/envelope.js';
+import { consumerMetrics } from '../../services/consumers/runtime/metrics.js';
+import { startConsumer, type RunningConsumer } from '../../services/consumers/runtime/runtime.js';
+import { consumerServices, type ConsumerServiceName } from '../../services/consumers/services.js';
+import { parquetSink } from '../../services/consumers/sinks/parquet.js';
+import { uniqueName } from './wait.js';
+
+export const quietLogger = createLogger('lake-test', { LOG_LEVEL: 'fatal' });
+
+export interface LakeFixture {
+  kafka: Kafka;
+  eventsTopic: string;
+  dlqTopic: string;
+  lakeDir: string;
+  /** Publishes webhook bodies (objects) as envelopes keyed by request_id; returns their eventIds. */
+  publish(bodies: unknown[]): Promise<string[]>;
+  /** Publishes raw values (for messages no flattener can read). */
+  publishRaw(values: { key: string; value: string }[]): Promise<void>;
+  /** Starts a consumer service in-process, reading the fixture's topics. */
+  consume(name: ConsumerServiceName, limits?: { maxRows?: number; maxAgeMs?: number }): Promise<RunningConsumer>;
+  close(): Promise<void>;
+}
+
+export async function lakeFixture(brokers: string[]): Promise<LakeFixture> {
+  const kafka = createKafka({ clientId: 'lake-test', brokers, logger: quietLogger });
+  const eventsTopic = uniqueName('test.events');
+  const dlqTopic = uniqueName('test.dlq');
+  await ensureTopics(kafka, [
+    { name: eventsTopic, partitions: 3, description: 'test', config: {} },
+    { name: dlqTopic, partitions: 1, description: 'test', config: {} },
+  ]);
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const lakeDir = mkdtempSync(join(tmpdir(), 'thena-lake-'));
+  const running: RunningConsumer[] = [];
+
+  return {
+    kafka,
+    eventsTopic,
+    dlqTopic,
+    lakeDir,
+    async publish(bodies) {
+      const ids: string[] = [];
+      const messages = bodies.map((body) => {
+        const result = classify(JSON.stringify(body));
+        if (result.kind !== 'accepted') throw new Error(`test body rejected: ${JSON.stringify(result.details)}`);
+        ids.push(result.eventId);
+        return { key: result.requestId, value: eventEnvelope(result, new Date()) };
+      });
+      await producer.send({ topic: eventsTopic, acks: -1, messages });
+      return ids;
+    },
+    async publishRaw(values) {
+      await producer.send({ topic: eventsTopic, acks: -1, messages: values });
+    },
+    async consume(name, limits = {}) {
+      const declared = consumerServices[name];
+      const service = {
+        ...declared,
+        name: uniqueName(name),
+        topic: name === 'rejected-events' ? dlqTopic : eventsTopic,
+      };
+      const consumer = await startConsumer({
+        service,
+        kafka,
+        sink: parquetSink({ lakeDir, table: declared.table }),
+        deadLetter: async (m) => void (await producer.send({ topic: m.topic, acks: -1, messages: [m] })),
+        deadLetterTopic: dlqTopic,
+        logger: quietLogger,
+        metrics: consumerMetrics(createRegistry(name)),
+        limits: { maxRows: limits.maxRows ?? 10_000, maxBytes: 64 * 1024 * 1024, maxAgeMs: limits.maxAgeMs ?? 500 },
+        onFatal: (err) => {
+          throw err;
+        },
+      });
+      running.push(consumer);
+      return consumer;
+    },
+    async close() {
+      await Promise.allSettled(running.map((c) => c.stop()));
+      await producer.disconnect();
+    },
+  };
+}
