@@ -69,7 +69,7 @@ async function serve(
     name,
     command: process.execPath,
     args: ['--import', 'tsx', join(repoRoot, script), ...args],
-    env: { ...process.env, ...env },
+    env,
     logFile: join(localDir, 'bench', `${name}.log`),
   });
   const probe = name === 'ingress' ? `${url}/readyz` : `${url}/webhooks/thena`;

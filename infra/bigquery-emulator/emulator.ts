@@ -127,7 +127,7 @@ export async function startEmulator(o: EmulatorOptions): Promise<LocalEmulator> 
     ],
     logFile: join(o.dataDir, 'emulator.log'),
     pidFile,
-    env: { ...process.env, HOME: duckdbHome },
+    env: { HOME: duckdbHome },
   });
   const endpoint = `http://127.0.0.1:${o.port}`;
   await waitUntilReady(proc, () => emulatorAnswers(endpoint, o.project), 120_000);

@@ -23,6 +23,7 @@ export interface StartOptions {
   command: string;
   args: string[];
   logFile: string;
+  /** Variables set on top of this process's environment. */
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   /**
@@ -61,7 +62,7 @@ export function startProcess(opts: StartOptions): ManagedProcess {
   const log = createWriteStream(opts.logFile, { flags: 'a' });
   const child: ChildProcess = spawn(opts.command, opts.args, {
     cwd: opts.cwd,
-    env: opts.env ?? process.env,
+    env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(log, { end: false });

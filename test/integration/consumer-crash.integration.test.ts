@@ -64,7 +64,6 @@ describe('request-events consumer under SIGKILL', () => {
         command: process.execPath,
         args: ['--import', 'tsx', join(repoRoot, 'services/consumers/main.ts'), 'request-events'],
         env: {
-          ...process.env,
           KAFKA_BROKERS: broker.brokers.join(','),
           LAKE_DIR: lakeDir,
           HOST: '127.0.0.1',
