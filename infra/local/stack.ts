@@ -75,19 +75,26 @@ async function main(): Promise<void> {
     );
     log.info({ created }, 'topics ready');
 
-    for (const svc of pipelineServices) {
+    // Crash-only services: one that exits unexpectedly is started again, and resumes from its
+    // last committed offsets.
+    const launch = (svc: (typeof pipelineServices)[number]) => {
       const proc = startProcess({
         name: svc.name,
         command: process.execPath,
-        args: ['--import', 'tsx', join(repoRoot, 'services', svc.entry)],
-        env,
+        args: ['--import', 'tsx', join(repoRoot, 'services', svc.entry), ...(svc.args ?? [])],
+        env: { ...env, ...svc.env },
         logFile: join(devDir, 'logs', `${svc.name}.log`),
       });
       void proc.exited.then((code) => {
-        if (!stopping) log.error({ service: svc.name, code, log: proc.logFile }, 'a service exited');
+        if (stopping) return;
+        log.error({ service: svc.name, code, log: proc.logFile }, 'a service exited; starting it again in 2 s');
+        setTimeout(() => {
+          if (!stopping) services.splice(services.indexOf(proc), 1, launch(svc));
+        }, 2000);
       });
-      services.push(proc);
-    }
+      return proc;
+    };
+    for (const svc of pipelineServices) services.push(launch(svc));
 
     const rows: [string, string][] = [
       ['kafka', `${env.KAFKA_BROKERS}${kafka ? `  (log: ${kafka.process.logFile})` : ''}`],
@@ -98,10 +105,8 @@ async function main(): Promise<void> {
           : `project ${env.BIGQUERY_PROJECT ?? '(none: sink off)'}`,
       ],
       ['lake', env.LAKE_DIR],
-      ...pipelineServices.map((s): [string, string] => [
-        s.name,
-        s.http ? `http://${env.HOST}:${config.PORT}` : '(consumer)',
-      ]),
+      ...pipelineServices.map((s): [string, string] => [s.name, s.listens({ ...env, PORT: String(config.PORT) })]),
+      ['query', 'npm run query -- "SELECT * FROM request_latest"'],
     ];
     process.stdout.write(
       `\nThe pipeline is running (service logs under ${join(devDir, 'logs')}). Ctrl-C stops it.\n` +

@@ -9,9 +9,11 @@ function render(columns: string[], rows: unknown[][]): string {
   const cell = (v: unknown) =>
     v === null || v === undefined
       ? 'NULL'
-      : typeof v === 'object'
-        ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))
-        : String(v);
+      : v instanceof Date
+        ? v.toISOString()
+        : typeof v === 'object'
+          ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))
+          : String(v);
   const text = rows.map((r) => r.map(cell));
   const widths = columns.map((c, i) => Math.min(60, Math.max(c.length, ...text.map((r) => r[i]!.length))));
   const line = (cells: string[]) =>
