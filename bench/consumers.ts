@@ -1,0 +1,169 @@
+// Kafka -> committed Parquet, per consumer service, next to the raw speed of the same writer
+// (writeParquetFile on the same rows, no Kafka) and of DuckDB's COPY ... TO parquet for the same
+// rows, all measured in this run. Prints events/s, rows/s and the ratios. Not a test.
+//
+//   npm run bench:consumers [-- --events 20000 --activity 20 --services request-csat,request-events]
+//
+// Starts its own Kafka (127.0.0.1:29192). Events carry `--activity` distinct activity items each
+// (the shape MEASURED.md used), so every service writes full rows.
+import { mkdtempSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { startKafka } from '../infra/kafka/kafka.js';
+import { localDir } from '../infra/local/paths.js';
+import { topics } from '../schemas/topics.js';
+import type { TableDeclaration } from '../schemas/tables.js';
+import { classify } from '../services/ingress/webhook.js';
+import { eventEnvelope } from '../services/ingress/envelope.js';
+import { createKafka, createProducer, ensureTopics } from '../services/shared/kafka.js';
+import { createLogger } from '../services/shared/logger.js';
+import { createRegistry } from '../services/shared/metrics.js';
+import { consumerMetrics } from '../services/consumers/runtime/metrics.js';
+import { startConsumer } from '../services/consumers/runtime/runtime.js';
+import { consumerServices } from '../services/consumers/services.js';
+import { parquetSink } from '../services/consumers/sinks/parquet.js';
+import { writeParquetFile } from '../services/consumers/parquet/writer.js';
+import type { Row } from '../services/consumers/flatten/event.js';
+import { webhook } from '../test/fixtures/webhooks.js';
+
+const { values: args } = parseArgs({
+  options: {
+    events: { type: 'string', default: '20000' },
+    activity: { type: 'string', default: '20' },
+    services: { type: 'string', default: 'request-events,request-activity,request-assignments,request-csat' },
+  },
+});
+const eventCount = Number(args.events);
+const activityPerEvent = Number(args.activity);
+const logger = createLogger('bench', { LOG_LEVEL: 'fatal' });
+const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
+
+function envelopes(): { key: string; value: string }[] {
+  const base = Date.parse('2026-11-01T00:00:00Z');
+  return Array.from({ length: eventCount }, (_, i) => {
+    const activity = Array.from({ length: activityPerEvent }, (_, j) => ({
+      id: `A${i}-${j}`,
+      ts: `${Math.floor(base / 1000) + i}.${String(j).padStart(6, '0')}`,
+      text: `<p>Reply ${j} on event ${i}: the export still fails after the retry &amp; the log says so.</p>`,
+      user: { id: `U${j % 7}`, name: ['Ana Lima', '😀 Priya', 'Ｊｏｈｎ'][j % 3] },
+    }));
+    const body = webhook({
+      requestId: String(100_000 + (i % 1000)),
+      updatedAt: new Date(base + i * 1000).toISOString(),
+      activity,
+      feedbacks: `<p>cust${i} gave ${1 + (i % 5)} with additional feedback of ok ${i}</p>`,
+      assignedTo: { id: `AG${i}`, name: `agent ${i}` },
+    });
+    const result = classify(JSON.stringify(body));
+    if (result.kind !== 'accepted') throw new Error('bench body rejected');
+    return { key: result.requestId, value: eventEnvelope(result, new Date()) };
+  });
+}
+
+/** DuckDB writing the same rows: NDJSON -> read_json -> COPY ... (FORMAT parquet), serialisation included. */
+async function duckdbCopy(table: TableDeclaration, rows: Row[], dir: string): Promise<number> {
+  const db = await (await DuckDBInstance.create(':memory:')).connect();
+  const t0 = process.hrtime.bigint();
+  const ndjson = join(dir, `${table.name}.ndjson`);
+  await writeFile(
+    ndjson,
+    rows.map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? Number(v) : v))).join('\n'),
+  );
+  const jsonType = (c: TableDeclaration['columns'][number]) =>
+    c.mode === 'REPEATED'
+      ? 'VARCHAR[]'
+      : { STRING: 'VARCHAR', INT64: 'BIGINT', TIMESTAMP: 'BIGINT', BOOL: 'BOOLEAN' }[c.type];
+  const columns = table.columns.map((c) => `${c.name}: '${jsonType(c)}'`).join(', ');
+  const select = table.columns
+    .map((c) => (c.type === 'TIMESTAMP' ? `make_timestamp(${c.name}) AS ${c.name}` : c.name))
+    .join(', ');
+  await db.run(
+    `COPY (SELECT ${select} FROM read_json('${ndjson}', format = 'newline_delimited', columns = {${columns}})) ` +
+      `TO '${join(dir, `${table.name}.duckdb.parquet`)}' (FORMAT parquet)`,
+  );
+  return seconds(t0);
+}
+
+async function main() {
+  const kafka = await startKafka({
+    dataDir: join(localDir, 'bench', 'kafka'),
+    port: 29192,
+    controllerPort: 29193,
+    fresh: true,
+  });
+  const client = createKafka({ clientId: 'bench', brokers: kafka.brokers, logger });
+  const admin = client.admin();
+  try {
+    await ensureTopics(client, Object.values(topics));
+    const messages = envelopes();
+    const producer = createProducer(client);
+    await producer.connect();
+    for (let i = 0; i < messages.length; i += 500) {
+      await producer.send({ topic: topics.requestEvents.name, acks: -1, messages: messages.slice(i, i + 500) });
+    }
+    await producer.disconnect();
+    await admin.connect();
+    const end = (await admin.fetchTopicOffsets(topics.requestEvents.name)).reduce((n, p) => n + Number(p.high), 0);
+
+    const results: string[] = [];
+    for (const name of args.services.split(',') as (keyof typeof consumerServices)[]) {
+      const service = consumerServices[name];
+      const lakeDir = mkdtempSync(join(tmpdir(), 'thena-bench-'));
+      const consumer = await startConsumer({
+        service,
+        kafka: client,
+        sink: parquetSink({ lakeDir, table: service.table }),
+        deadLetter: async () => undefined,
+        deadLetterTopic: topics.deadLetter.name,
+        logger,
+        metrics: consumerMetrics(createRegistry(name)),
+        // A short age limit so the last file closes promptly: the figure is throughput, not freshness.
+        limits: { maxRows: 100_000, maxBytes: 256 * 1024 * 1024, maxAgeMs: 250 },
+        onFatal: (err) => {
+          throw err;
+        },
+      });
+      while (!consumer.joined) await new Promise((r) => setTimeout(r, 20));
+      const t0 = process.hrtime.bigint();
+      for (;;) {
+        const committed = (await admin.fetchOffsets({ groupId: consumer.groupId, topics: [service.topic] }))[0]!
+          .partitions;
+        if (committed.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0) >= end) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const pipelineSeconds = seconds(t0);
+      await consumer.stop();
+
+      // The same rows, flattened without Kafka, written by the same writer and by DuckDB.
+      const rows = messages.flatMap(
+        (m, i) => service.flatten({ topic: service.topic, partition: 0, offset: String(i), value: m.value }).rows,
+      );
+      const rawDir = mkdtempSync(join(tmpdir(), 'thena-bench-raw-'));
+      const t1 = process.hrtime.bigint();
+      await writeParquetFile(service.table, rows, join(rawDir, `${service.table.name}.parquet`));
+      const rawSeconds = seconds(t1);
+      const duckSeconds = await duckdbCopy(service.table, rows, rawDir);
+      await Promise.all([rm(lakeDir, { recursive: true }), rm(rawDir, { recursive: true })]);
+
+      const pipelineRate = rows.length / pipelineSeconds;
+      const rawRate = rows.length / rawSeconds;
+      results.push(
+        `${name.padEnd(20)} ${String(rows.length).padStart(7)} rows  ` +
+          `pipeline ${(eventCount / pipelineSeconds).toFixed(0).padStart(6)} events/s ${pipelineRate.toFixed(0).padStart(7)} rows/s  ` +
+          `raw writer ${rawRate.toFixed(0).padStart(7)} rows/s  duckdb ${(rows.length / duckSeconds).toFixed(0).padStart(7)} rows/s  ` +
+          `pipeline/raw ${(pipelineRate / rawRate).toFixed(2)} (target >= 0.70)`,
+      );
+    }
+    process.stdout.write(
+      `\nconsumer benchmark: ${eventCount} events with ${activityPerEvent} activity items each, Kafka -> committed Parquet, ${(await import('node:os')).cpus().length} cores\n\n${results.join('\n')}\n\n`,
+    );
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+    await kafka.stop();
+  }
+}
+
+await main();
