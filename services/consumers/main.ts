@@ -2,7 +2,8 @@
 // is one of services.ts (request-events, request-activity, request-assignments, request-csat,
 // rejected-events). Each runs as its own process with its own consumer group.
 import { topics } from '../../schemas/topics.js';
-import { ConfigError, loadConfig } from '../shared/config.js';
+import { loadConfig } from '../shared/config.js';
+import { onShutdown, runService } from '../shared/lifecycle.js';
 import { createKafka, createProducer } from '../shared/kafka.js';
 import { createLogger } from '../shared/logger.js';
 import { createRegistry } from '../shared/metrics.js';
@@ -36,7 +37,6 @@ async function main(): Promise<void> {
   const producer = createProducer(kafka);
   await producer.connect();
 
-  let stopping = false;
   const consumer = await startConsumer({
     service,
     kafka,
@@ -73,25 +73,11 @@ async function main(): Promise<void> {
   });
   logger.info({ metrics: http.address, lake: config.LAKE_DIR, table: service.table.name }, 'consumer service started');
 
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: writing and committing what is buffered');
-    setTimeout(() => process.exit(1), 30_000).unref();
+  // Write and commit what is buffered, leave the group, then let go of the producer.
+  onShutdown(logger, async () => {
     await Promise.allSettled([consumer.stop(), http.app.close()]);
     await producer.disconnect();
-    logger.info('stopped');
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  });
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`consumer failed to start: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runService('consumer', main);

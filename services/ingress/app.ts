@@ -1,6 +1,6 @@
 // Builds the ingress app from plugins: the publisher (external client) first, then the routes.
 // main.ts starts it; tests build it with an injected transport and call app.inject.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
@@ -25,7 +25,7 @@ export async function buildApp(deps: {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // One log line per webhook, written by the route with its eventId, instead of two per request.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.INGRESS_BODY_LIMIT_BYTES,
     // A body that never finishes arriving is cut off rather than held open.
     requestTimeout: 30_000,

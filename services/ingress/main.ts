@@ -1,7 +1,7 @@
-// Entry point of the ingress service: configuration, logger, metrics, Kafka, HTTP; and a
-// shutdown that runs once, in order: stop accepting, finish in-flight batches, disconnect.
+// Entry point of the ingress service: configuration, logger, metrics, Kafka, HTTP.
 import { topics } from '../../schemas/topics.js';
-import { ConfigError, loadConfig } from '../shared/config.js';
+import { loadConfig } from '../shared/config.js';
+import { onShutdown, runService } from '../shared/lifecycle.js';
 import { createLogger } from '../shared/logger.js';
 import { createRegistry } from '../shared/metrics.js';
 import { buildApp } from './app.js';
@@ -24,31 +24,10 @@ async function main(): Promise<void> {
   });
   const app = await buildApp({ config, logger, registry, transport });
 
-  let shuttingDown = false;
-  const shutdown = async (signal: string) => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    logger.info({ signal }, 'shutting down: no new requests, finishing in-flight batches');
-    const timer = setTimeout(() => {
-      logger.error('shutdown took over 30 s; exiting');
-      process.exit(1);
-    }, 30_000).unref();
-    await app.close();
-    clearTimeout(timer);
-    logger.info('stopped');
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  // Stop accepting, finish in-flight batches (the publisher plugin's onClose), disconnect.
+  onShutdown(logger, () => app.close());
 
   await app.listen({ port: config.PORT, host: config.HOST });
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`ingress failed to start: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runService('ingress', main);

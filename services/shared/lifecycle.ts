@@ -1,0 +1,35 @@
+// How every service process starts and stops: a configuration error prints its problems and exits
+// 2, any other start failure exits 1, and shutdown runs once (a second signal does not run it
+// again), in the order the service gives, with a deadline after which the process exits anyway.
+import { ConfigError } from './config.js';
+import type { Logger } from './logger.js';
+
+export function runService(name: string, start: () => Promise<void>): void {
+  start().catch((err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`${name} failed to start: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  });
+}
+
+/** On SIGTERM or SIGINT, runs `stop` once, then exits 0 (1 if it takes longer than `deadlineMs`). */
+export function onShutdown(logger: Logger, stop: () => Promise<void>, deadlineMs = 30_000): void {
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      logger.error(`shutdown took over ${deadlineMs / 1000} s; exiting`);
+      process.exit(1);
+    }, deadlineMs).unref();
+    await stop();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
