@@ -117,6 +117,21 @@ export const configSchema = {
       description: 'BigQuery dataset that holds the tables and views.',
       'x-expected': 'letters, digits and underscores, e.g. thena_lake',
     },
+    BIGQUERY_LOCATION: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9-]{2,40}$',
+      default: 'US',
+      description:
+        'Location of the dataset when migrate creates it (US, EU, europe-west1, ...). An existing dataset keeps its own.',
+      'x-expected': 'a BigQuery location, e.g. US, EU or europe-west1',
+    },
+    BIGQUERY_MIGRATE_ON_START: {
+      type: 'boolean',
+      default: true,
+      description:
+        'Whether each consumer service runs the BigQuery migration at start (creates the dataset, tables and views; adds declared columns). Turn off where the services may not alter the dataset, and run `npm run migrate` instead.',
+      'x-expected': 'true or false',
+    },
     BIGQUERY_API_ENDPOINT: {
       type: 'string',
       format: 'uri',

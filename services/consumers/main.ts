@@ -1,18 +1,27 @@
 // Entry point of a consumer service: `node services/consumers/main.ts <service>` where <service>
 // is one of services.ts (request-events, request-activity, request-assignments, request-csat,
-// rejected-events). Each runs as its own process with its own consumer group.
+// rejected-events). Each runs as its own process. Inside it, each sink (the Parquet lake; BigQuery
+// when BIGQUERY_PROJECT is set) has its own consumer group, so each advances on its own: a
+// BigQuery outage does not stall the lake, nor the reverse.
+import { Counter } from 'prom-client';
 import { topics } from '../../schemas/topics.js';
+import { createBigQuery } from '../shared/bigquery.js';
 import { loadConfig } from '../shared/config.js';
-import { onShutdown, runService } from '../shared/lifecycle.js';
+import { deadLetterMessage } from '../shared/dead-letter.js';
 import { createKafka, createProducer } from '../shared/kafka.js';
+import { onShutdown, runService } from '../shared/lifecycle.js';
 import { createLogger } from '../shared/logger.js';
 import { createRegistry } from '../shared/metrics.js';
+import { migrate } from '../bigquery/migrate.js';
+import { bigQuerySink } from '../bigquery/sink.js';
 import { startConsumerHttp } from './http.js';
 import { consumerMetrics } from './runtime/metrics.js';
 import { startConsumer } from './runtime/runtime.js';
+import type { Sink } from './runtime/sink.js';
 import { consumerServices, type ConsumerServiceName } from './services.js';
 import { parquetSink } from './sinks/parquet.js';
-import { Counter } from 'prom-client';
+
+const bigintAsText = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 
 async function main(): Promise<void> {
   const name = process.argv[2] as ConsumerServiceName | undefined;
@@ -33,49 +42,105 @@ async function main(): Promise<void> {
     labelNames: ['table'] as const,
     registers: [registry],
   });
+  const bigQueryRejected = new Counter({
+    name: 'thena_bigquery_rows_rejected_total',
+    help: 'Rows BigQuery refused (sent to the dead-letter topic), by reason.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
   const kafka = createKafka({ clientId: `thena-${service.name}`, brokers: config.KAFKA_BROKERS, logger });
   const producer = createProducer(kafka);
   await producer.connect();
+  const publish = async (m: { topic: string; key: string | null; value: string; headers?: Record<string, string> }) =>
+    void (await producer.send({
+      topic: m.topic,
+      acks: -1,
+      messages: [{ key: m.key, value: m.value, headers: m.headers }],
+    }));
 
-  const consumer = await startConsumer({
-    service,
-    kafka,
-    sink: parquetSink({
+  const sinks: Sink[] = [
+    parquetSink({
       lakeDir: config.LAKE_DIR,
       table: service.table,
       onFile: () => files.inc({ table: service.table.name }),
     }),
-    deadLetter: async (m) =>
-      void (await producer.send({
-        topic: m.topic,
-        acks: -1,
-        messages: [{ key: m.key, value: m.value, headers: m.headers }],
-      })),
-    deadLetterTopic: topics.deadLetter.name,
-    logger,
-    metrics,
-    limits: {
-      maxRows: config.LAKE_FILE_MAX_ROWS,
-      maxBytes: config.LAKE_FILE_MAX_BYTES,
-      maxAgeMs: config.LAKE_FILE_MAX_AGE_SECONDS * 1000,
-    },
-    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-    onFatal: (err) => {
-      logger.fatal({ err }, 'sink failure: exiting so the service restarts from its last committed offsets');
-      process.exit(1);
-    },
-  });
+  ];
+  const bq = createBigQuery(config);
+  if (!bq) {
+    logger.info('BIGQUERY_PROJECT is not set: the BigQuery sink is off');
+  } else {
+    if (config.BIGQUERY_MIGRATE_ON_START) {
+      const report = await migrate(bq, { dataset: config.BIGQUERY_DATASET, location: config.BIGQUERY_LOCATION });
+      logger.info({ created: report.created, altered: report.altered }, 'BigQuery migrated');
+    }
+    sinks.push(
+      bigQuerySink({
+        bq,
+        dataset: config.BIGQUERY_DATASET,
+        table: service.table,
+        deadLetter: async (rejected, batch) => {
+          for (const r of rejected) {
+            bigQueryRejected.inc({ reason: r.reason });
+            await publish(
+              deadLetterMessage({
+                topic: topics.deadLetter.name,
+                source: `${service.name}/bigquery`,
+                reason: `bigquery_${r.reason}`,
+                message: r.message,
+                rawBody: JSON.stringify(r.row, bigintAsText),
+                origin: {
+                  topic: service.topic,
+                  partition: batch.partition,
+                  offset: `${batch.firstOffset}-${batch.lastOffset}`,
+                },
+              }),
+            );
+          }
+        },
+      }),
+    );
+  }
+
+  const consumers = await Promise.all(
+    sinks.map((sink) =>
+      startConsumer({
+        service,
+        kafka,
+        sink,
+        deadLetter: publish,
+        deadLetterTopic: topics.deadLetter.name,
+        logger,
+        metrics,
+        limits: {
+          maxRows: config.LAKE_FILE_MAX_ROWS,
+          maxBytes: config.LAKE_FILE_MAX_BYTES,
+          maxAgeMs: config.LAKE_FILE_MAX_AGE_SECONDS * 1000,
+        },
+        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+        onFatal: (err) => {
+          logger.fatal(
+            { err, sink: sink.name },
+            'sink failure: exiting so the service restarts from its last committed offsets',
+          );
+          process.exit(1);
+        },
+      }),
+    ),
+  );
   const http = await startConsumerHttp({
     host: config.HOST,
     port: config.METRICS_PORT,
     registry,
-    ready: () => consumer.joined,
+    ready: () => consumers.every((c) => c.joined),
   });
-  logger.info({ metrics: http.address, lake: config.LAKE_DIR, table: service.table.name }, 'consumer service started');
+  logger.info(
+    { metrics: http.address, sinks: sinks.map((s) => s.name), table: service.table.name },
+    'consumer service started',
+  );
 
-  // Write and commit what is buffered, leave the group, then let go of the producer.
+  // Write and commit what is buffered, leave the groups, then let go of the producer.
   onShutdown(logger, async () => {
-    await Promise.allSettled([consumer.stop(), http.app.close()]);
+    await Promise.allSettled([...consumers.map((c) => c.stop()), http.app.close()]);
     await producer.disconnect();
   });
 }

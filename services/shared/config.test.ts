@@ -27,6 +27,8 @@ describe('parseConfig', () => {
       LAKE_FILE_MAX_AGE_SECONDS: 30,
       METRICS_PORT: 9464,
       BIGQUERY_DATASET: 'thena_lake',
+      BIGQUERY_LOCATION: 'US',
+      BIGQUERY_MIGRATE_ON_START: true,
       LOG_LEVEL: 'info',
     });
   });

@@ -23,3 +23,34 @@ export interface DeadLetterRecord {
   rawBody: string;
   origin?: { topic: string; partition: number; offset: string };
 }
+
+/** A dead-letter record and its headers, ready to publish (key null: the topic is not keyed). */
+export function deadLetterMessage(opts: {
+  topic: string;
+  source: string;
+  reason: string;
+  message: string;
+  rawBody: string;
+  origin?: { topic: string; partition: number; offset: string };
+}): { topic: string; key: null; value: string; headers: Record<string, string> } {
+  const record: DeadLetterRecord = {
+    schema: deadLetterSchema,
+    source: opts.source,
+    receivedAt: new Date().toISOString(),
+    reason: opts.reason,
+    details: [{ path: '/', message: opts.message }],
+    rawBody: opts.rawBody,
+    ...(opts.origin ? { origin: opts.origin } : {}),
+  };
+  const headers: Record<string, string> = {
+    [DeadLetterHeaders.source]: opts.source,
+    [DeadLetterHeaders.reason]: opts.reason,
+    [DeadLetterHeaders.retryCount]: '0',
+  };
+  if (opts.origin) {
+    headers[DeadLetterHeaders.originTopic] = opts.origin.topic;
+    headers[DeadLetterHeaders.originPartition] = String(opts.origin.partition);
+    headers[DeadLetterHeaders.originOffset] = opts.origin.offset;
+  }
+  return { topic: opts.topic, key: null, value: JSON.stringify(record), headers };
+}

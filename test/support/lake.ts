@@ -14,6 +14,8 @@ import { startConsumer, type RunningConsumer } from '../../services/consumers/ru
 import { consumerServices, type ConsumerServiceName } from '../../services/consumers/services.js';
 import { parquetSink } from '../../services/consumers/sinks/parquet.js';
 import { uniqueName } from './wait.js';
+import type { Sink } from '../../services/consumers/runtime/sink.js';
+import type { TableDeclaration } from '../../schemas/tables.js';
 
 export const quietLogger = createLogger('lake-test', { LOG_LEVEL: 'fatal' });
 
@@ -26,8 +28,19 @@ export interface LakeFixture {
   publish(bodies: unknown[]): Promise<string[]>;
   /** Publishes raw values (for messages no flattener can read). */
   publishRaw(values: { key: string; value: string }[]): Promise<void>;
-  /** Starts a consumer service in-process, reading the fixture's topics. */
-  consume(name: ConsumerServiceName, limits?: { maxRows?: number; maxAgeMs?: number }): Promise<RunningConsumer>;
+  /** Starts a consumer service in-process, reading the fixture's topics, into the lake or the given sink. */
+  consume(
+    name: ConsumerServiceName,
+    limits?: { maxRows?: number; maxAgeMs?: number },
+    sink?: (table: TableDeclaration) => Sink,
+  ): Promise<RunningConsumer>;
+  /** Publishes a dead-letter message (as the services' sinks do). */
+  publishMessage(m: {
+    topic: string;
+    key: string | null;
+    value: string;
+    headers?: Record<string, string>;
+  }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -63,7 +76,10 @@ export async function lakeFixture(brokers: string[]): Promise<LakeFixture> {
     async publishRaw(values) {
       await producer.send({ topic: eventsTopic, acks: -1, messages: values });
     },
-    async consume(name, limits = {}) {
+    async publishMessage(m) {
+      await producer.send({ topic: m.topic, acks: -1, messages: [{ key: m.key, value: m.value, headers: m.headers }] });
+    },
+    async consume(name, limits = {}, sink) {
       const declared = consumerServices[name];
       const service = {
         ...declared,
@@ -73,7 +89,7 @@ export async function lakeFixture(brokers: string[]): Promise<LakeFixture> {
       const consumer = await startConsumer({
         service,
         kafka,
-        sink: parquetSink({ lakeDir, table: declared.table }),
+        sink: sink ? sink(declared.table) : parquetSink({ lakeDir, table: declared.table }),
         deadLetter: async (m) => void (await producer.send({ topic: m.topic, acks: -1, messages: [m] })),
         deadLetterTopic: dlqTopic,
         logger: quietLogger,

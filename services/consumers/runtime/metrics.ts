@@ -34,6 +34,12 @@ export function consumerMetrics(registry: Registry) {
       labelNames: ['sink', 'what'] as const,
       registers,
     }),
+    retries: new Counter({
+      name: 'thena_consumer_sink_retries_total',
+      help: 'Sink writes that failed in a way worth retrying (the partition pauses meanwhile).',
+      labelNames: ['sink'] as const,
+      registers,
+    }),
     commits: new Counter({
       name: 'thena_consumer_commits_total',
       help: 'Offset commits after a durable write.',

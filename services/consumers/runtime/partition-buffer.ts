@@ -25,6 +25,9 @@ export class PartitionBuffer {
   private openedAt = 0;
   /** Set once the sink has been prepared for this assignment. */
   prepared = false;
+  /** Failed attempts of the write now pending, and when the next may start (0: whenever due). */
+  attempts = 0;
+  retryAt = 0;
   /** Facts already written by this process for this partition (keys of one request share a partition). */
   private readonly written: LRUCache<string, true>;
   private queue: Promise<unknown> = Promise.resolve();
@@ -70,10 +73,19 @@ export class PartitionBuffer {
   }
 
   due(limits: RollLimits, now = Date.now()): boolean {
+    if (!this.pending) return false;
+    if (this.attempts > 0) return now >= this.retryAt;
     return (
-      this.pending &&
-      (this.rows.length >= limits.maxRows || this.bytes >= limits.maxBytes || now - this.openedAt >= limits.maxAgeMs)
+      this.rows.length >= limits.maxRows || this.bytes >= limits.maxBytes || now - this.openedAt >= limits.maxAgeMs
     );
+  }
+
+  /** Puts back a batch whose write failed, ahead of anything gathered since. */
+  restore(batch: SinkBatch): void {
+    this.rows = [...batch.rows, ...this.rows];
+    for (const row of batch.rows) this.bytes += approxBytes(row);
+    this.lastOffset ??= batch.lastOffset;
+    this.firstOffset = batch.firstOffset;
   }
 
   /** Hands over what is buffered and starts afresh. */
@@ -97,5 +109,7 @@ export class PartitionBuffer {
     this.take();
     this.written.clear();
     this.prepared = false;
+    this.attempts = 0;
+    this.retryAt = 0;
   }
 }

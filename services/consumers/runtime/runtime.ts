@@ -5,10 +5,13 @@
 //   partition moves on;
 // - after any rebalance, uncommitted work is dropped and the sink is told where each partition
 //   resumes, so a crash or a move repeats work but never loses or doubles it as stored;
-// - a sink failure is fatal: the process exits and resumes from the last commit when restarted.
+// - a sink failure that may pass (outage, overload, network: isRetryable) pauses the partition and
+//   retries the same rows with backoff and jitter, the other partitions and sinks going on;
+// - any other sink failure is fatal: the process exits and resumes from the last commit.
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../../shared/logger.js';
-import { DeadLetterHeaders, deadLetterSchema, type DeadLetterRecord } from '../../shared/dead-letter.js';
+import { backoffMs, isRetryable } from '../../shared/retry.js';
+import { deadLetterMessage } from '../../shared/dead-letter.js';
 import { FlattenError, type Flattener, type Row } from '../flatten/event.js';
 import type { TableDeclaration } from '../../../schemas/tables.js';
 import type { OutgoingMessage } from '../../ingress/publisher.js';
@@ -97,6 +100,20 @@ export async function startConsumer(opts: RuntimeOptions): Promise<RunningConsum
     try {
       if (batch.rows.length > 0) await sink.writeBatch(batch);
     } catch (err) {
+      if (startedIn !== generation) return; // the partition moved meanwhile: its new owner re-reads these
+      if (isRetryable(err)) {
+        b.restore(batch);
+        b.attempts++;
+        const wait = backoffMs(b.attempts, { initialMs: 500, maxMs: 30_000 });
+        b.retryAt = Date.now() + wait;
+        if (b.attempts === 1) consumer.pause([{ topic: service.topic, partitions: [batch.partition] }]);
+        metrics.retries.inc(sinkLabel);
+        log.warn(
+          { err, partition: batch.partition, attempt: b.attempts, waitMs: wait },
+          'sink write failed; partition paused, retrying',
+        );
+        return;
+      }
       opts.onFatal(
         new Error(
           `${sink.name} sink could not write partition ${batch.partition} offsets ${batch.firstOffset}-${batch.lastOffset}: ${(err as Error).message}`,
@@ -118,34 +135,31 @@ export async function startConsumer(opts: RuntimeOptions): Promise<RunningConsum
       return;
     }
     timer();
+    if (b.attempts > 0) {
+      log.info(
+        { partition: batch.partition, attempts: b.attempts },
+        'sink write succeeded after retries; partition resumed',
+      );
+      b.attempts = 0;
+      b.retryAt = 0;
+      consumer.resume([{ topic: service.topic, partitions: [batch.partition] }]);
+    }
     metrics.commits.inc(sinkLabel);
     metrics.rows.inc({ ...sinkLabel, table: service.table.name }, batch.rows.length);
   };
 
   const deadLetter = async (message: { partition: number; offset: string; value: string }, err: Error) => {
     const reason = err instanceof FlattenError ? err.reason : 'flatten_failed';
-    const record: DeadLetterRecord = {
-      schema: deadLetterSchema,
-      source: service.name,
-      receivedAt: new Date().toISOString(),
-      reason,
-      details: [{ path: '/', message: err.message }],
-      rawBody: message.value,
-      origin: { topic: service.topic, partition: message.partition, offset: message.offset },
-    };
-    await opts.deadLetter({
-      topic: opts.deadLetterTopic,
-      key: null,
-      value: JSON.stringify(record),
-      headers: {
-        [DeadLetterHeaders.source]: service.name,
-        [DeadLetterHeaders.reason]: reason,
-        [DeadLetterHeaders.originTopic]: service.topic,
-        [DeadLetterHeaders.originPartition]: String(message.partition),
-        [DeadLetterHeaders.originOffset]: message.offset,
-        [DeadLetterHeaders.retryCount]: '0',
-      },
-    });
+    await opts.deadLetter(
+      deadLetterMessage({
+        topic: opts.deadLetterTopic,
+        source: service.name,
+        reason,
+        message: err.message,
+        rawBody: message.value,
+        origin: { topic: service.topic, partition: message.partition, offset: message.offset },
+      }),
+    );
     metrics.deadLetters.inc({ ...sinkLabel, reason });
     log.warn(
       { partition: message.partition, offset: message.offset, reason, err: err.message },

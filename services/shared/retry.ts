@@ -1,0 +1,48 @@
+// Backoff for retrying a failed call to another system: exponential, capped, with full jitter
+// (a random wait between zero and the exponential bound), so many clients that failed together
+// do not retry together.
+
+export interface BackoffOptions {
+  initialMs: number;
+  maxMs: number;
+  /** For tests: a source of numbers in [0, 1). */
+  random?: () => number;
+}
+
+/** The wait before retry number `attempt` (1 for the first retry). */
+export function backoffMs(attempt: number, opts: BackoffOptions): number {
+  const bound = Math.min(opts.maxMs, opts.initialMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round((opts.random ?? Math.random)() * bound);
+}
+
+/** An error worth retrying: the other side may succeed later (outage, overload, network). */
+export class RetryableError extends Error {
+  override name = 'RetryableError';
+}
+
+const retryableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+]);
+
+/** Tells network failures, 5xx and rate limiting (429) from errors that retrying cannot fix. */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof RetryableError) return true;
+  const e = err as {
+    code?: unknown;
+    status?: unknown;
+    errno?: unknown;
+    cause?: unknown;
+    errors?: { reason?: string }[];
+  };
+  const status = typeof e.code === 'number' ? e.code : typeof e.status === 'number' ? e.status : undefined;
+  if (status !== undefined) return status === 429 || status === 408 || status >= 500;
+  if (typeof e.code === 'string' && retryableCodes.has(e.code)) return true;
+  if (e.errors?.some((x) => x.reason === 'rateLimitExceeded' || x.reason === 'backendError')) return true;
+  return e.cause !== undefined && e.cause !== err ? isRetryable(e.cause) : false;
+}

@@ -1,0 +1,149 @@
+// The BigQuery side against the emulator through the official client: migrations, streaming
+// through the real broker with the real runtime, the views, and a batch with one bad row.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { BigQuery } from '@google-cloud/bigquery';
+import { createBigQuery } from '../../services/shared/bigquery.js';
+import { migrate } from '../../services/bigquery/migrate.js';
+import { bigQuerySink, type RejectedRow } from '../../services/bigquery/sink.js';
+import { requestActivity, requestEvents, tables } from '../../schemas/tables.js';
+import { viewNames } from '../../services/lake/views.js';
+import { lakeFixture, type LakeFixture } from '../support/lake.js';
+import { uniqueName, waitFor } from '../support/wait.js';
+import { lifecycle } from '../fixtures/lifecycle.js';
+import { seed } from '../fixtures/webhooks.js';
+
+function client(): BigQuery {
+  return createBigQuery({
+    BIGQUERY_PROJECT: inject('bigqueryProject'),
+    BIGQUERY_API_ENDPOINT: inject('bigqueryEndpoint'),
+  })!;
+}
+async function count(bq: BigQuery, sql: string): Promise<number> {
+  const [rows] = await bq.query(sql);
+  return Number(Object.values(rows[0] as object)[0]);
+}
+
+describe('migrate (emulator)', () => {
+  it('creates everything once, changes nothing the second time, adds a declared column, refuses a type change', async () => {
+    const bq = client();
+    const dataset = uniqueName('migrate');
+    const first = await migrate(bq, { dataset, location: 'US' });
+    expect(first.created).toEqual([
+      `dataset ${dataset}`,
+      ...tables.map((t) => `table ${t.name}`),
+      ...viewNames.map((v) => `view ${v}`),
+    ]);
+    const second = await migrate(bq, { dataset, location: 'US' });
+    expect(second).toMatchObject({ created: [], altered: [] });
+
+    const [metadata] = await bq.dataset(dataset).table('request_events').getMetadata();
+    expect(metadata.timePartitioning).toMatchObject({ type: 'DAY', field: 'event_time' });
+    expect(metadata.clustering).toEqual({ fields: ['request_id', 'team_id'] });
+    expect(metadata.schema.fields.find((f: { name: string }) => f.name === 'reply_count').description).toMatch(
+      /replyCount/,
+    );
+
+    const withColumn = {
+      ...requestEvents,
+      columns: [
+        ...requestEvents.columns,
+        { name: 'sla_breached', type: 'BOOL' as const, mode: 'NULLABLE' as const, description: 'new' },
+      ],
+    };
+    const third = await migrate(bq, { dataset, location: 'US', tables: [withColumn] });
+    expect(third.altered).toEqual(['table request_events: added sla_breached']);
+    const changed = {
+      ...requestEvents,
+      columns: requestEvents.columns.map((c) => (c.name === 'status' ? { ...c, type: 'INT64' as const } : c)),
+    };
+    await expect(migrate(bq, { dataset, location: 'US', tables: [changed] })).rejects.toThrow(
+      /request_events.status is NULLABLE STRING in BigQuery but declared NULLABLE INT64/,
+    );
+  });
+});
+
+describe('BigQuery sink (real broker, emulator)', () => {
+  let fx: LakeFixture;
+  let bq: BigQuery;
+  let dataset: string;
+  const lifecycles = Array.from({ length: 40 }, (_, i) => lifecycle(String(7000 + i)));
+  const eventIds = new Set<string>();
+
+  beforeAll(async () => {
+    bq = client();
+    dataset = uniqueName('stream');
+    await migrate(bq, { dataset, location: 'US' });
+    fx = await lakeFixture(inject('kafkaBrokers'));
+    const sink = (table: (typeof tables)[number]) =>
+      bigQuerySink({ bq, dataset, table, deadLetter: async () => undefined });
+    for (const name of ['request-events', 'request-activity', 'request-assignments', 'request-csat'] as const) {
+      await fx.consume(name, { maxAgeMs: 500 }, sink);
+    }
+    for (const id of await fx.publish([seed, seed])) eventIds.add(id);
+    for (const l of lifecycles) for (const id of await fx.publish(l.bodies)) eventIds.add(id);
+    await fx.publish(lifecycles.map((l) => l.bodies[0])); // late replays
+  });
+  afterAll(async () => {
+    await fx?.close();
+  });
+
+  it('streams every event and each fact once through the views', async () => {
+    const expectedActivity = 1 + lifecycles.reduce((n, l) => n + l.activityItems, 0);
+    const q = (sql: string) => count(bq, sql.replaceAll('$d', `\`${inject('bigqueryProject')}.${dataset}\``));
+    await waitFor(
+      'all facts in BigQuery',
+      async () =>
+        (await q('SELECT count(*) FROM $d.request_history')) === eventIds.size &&
+        (await q('SELECT count(*) FROM $d.activity')) === expectedActivity &&
+        (await q('SELECT count(*) FROM $d.csat')) === 1 + 2 * lifecycles.length,
+      90_000,
+      1000,
+    );
+    expect(
+      await q('SELECT count(*) FROM (SELECT event_id FROM $d.request_history GROUP BY event_id HAVING count(*) > 1)'),
+    ).toBe(0);
+    expect(await q('SELECT count(*) FROM $d.assignments')).toBe(1 + lifecycles.length * 5);
+    expect(await q("SELECT count(*) FROM $d.request_latest WHERE status = 'CLOSED'")).toBe(lifecycles.length);
+    expect(await q('SELECT count(*) FROM $d.request_latest')).toBe(lifecycles.length + 1);
+    const [[seedRow]] = (await bq.query(
+      `SELECT reply_count, ai_tags, event_time FROM \`${dataset}.request_history\` WHERE request_id = '42'`,
+    )) as [Record<string, any>[]];
+    expect(seedRow).toMatchObject({ reply_count: 8, ai_tags: ['Lorem', 'Ipsum'] });
+    expect(seedRow!.event_time.value).toBe('2023-08-23T22:51:21.912Z');
+    const [[activityRow]] = (await bq.query(
+      `SELECT activity_ts FROM \`${dataset}.activity\` WHERE request_id = '42'`,
+    )) as [Record<string, any>[]];
+    // Microseconds kept (the emulator prints nanoseconds, BigQuery microseconds).
+    expect(activityRow!.activity_ts.value).toMatch(/^2023-08-23T21:33:29\.902529(000)?Z$/);
+  });
+
+  it('sends a row BigQuery refuses to the dead-letter path and writes the rest of the batch', async () => {
+    const rejected: RejectedRow[] = [];
+    const sink = bigQuerySink({
+      bq,
+      dataset,
+      table: requestActivity,
+      deadLetter: async (rows) => void rejected.push(...rows),
+    });
+    const row = (i: number) => ({
+      event_id: `${'e'.repeat(31)}${i}`,
+      request_id: '9900',
+      event_time: 1795773600000000n,
+      activity_index: i,
+      activity_id: `bad-batch-${i}`,
+      activity_ts: null,
+      activity_ts_raw: String(i),
+      user_id: null,
+      user_name: null,
+      text_html: null,
+      text_plain: null,
+    });
+    // activity_index is INT64: a string that is not a number is refused by BigQuery alone.
+    const rows = [row(1), { ...row(2), activity_index: 'two' }, row(3)];
+    await sink.writeBatch({ partition: 0, firstOffset: '0', lastOffset: '2', rows });
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]!.row.activity_id).toBe('bad-batch-2');
+    expect(rejected[0]!.reason).toBe('invalid');
+    expect(await count(bq, `SELECT count(*) FROM \`${dataset}.request_activity\` WHERE request_id = '9900'`)).toBe(2);
+  });
+});
