@@ -1,6 +1,9 @@
 // The BigQuery side against the emulator through the official client: migrations, streaming
 // through the real broker with the real runtime, the views, and a batch with one bad row.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { repoRoot } from '../../infra/local/paths.js';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { createBigQuery } from '../../services/shared/bigquery.js';
 import { migrate } from '../../services/bigquery/migrate.js';
@@ -66,7 +69,7 @@ describe('BigQuery sink (real broker, emulator)', () => {
   let fx: LakeFixture;
   let bq: BigQuery;
   let dataset: string;
-  const lifecycles = Array.from({ length: 40 }, (_, i) => lifecycle(String(7000 + i)));
+  const lifecycles = Array.from({ length: 40 }, (_, i) => lifecycle(String(7000 + i), 6, i < 20 ? 'ONE' : 'TWO'));
   const eventIds = new Set<string>();
 
   beforeAll(async () => {
@@ -115,6 +118,40 @@ describe('BigQuery sink (real broker, emulator)', () => {
     )) as [Record<string, any>[]];
     // Microseconds kept (the emulator prints nanoseconds, BigQuery microseconds).
     expect(activityRow!.activity_ts.value).toMatch(/^2023-08-23T21:33:29\.902529(000)?Z$/);
+  });
+
+  it('answers the README’s example queries as expected', async () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const queries = new Map(
+      [...readme.matchAll(/```sql\n-- query: ([\w-]+)\n([\s\S]*?)```/g)].map((m) => [
+        m[1]!,
+        m[2]!.replaceAll('thena_lake.', `${dataset}.`),
+      ]),
+    );
+    expect([...queries.keys()]).toEqual(['status-transitions', 'time-to-assignment', 'csat-by-team']);
+    const run = async (name: string) => (await bq.query(queries.get(name)!))[0] as Record<string, any>[];
+
+    const transitions = await run('status-transitions');
+    expect(transitions).toHaveLength(1 + 6 * lifecycles.length);
+    expect(transitions.filter((t) => t.request_id === '7000').map((t) => [t.from_status, t.to_status])).toEqual([
+      [null, 'NEW'],
+      ['NEW', 'ASSIGNED'],
+      ['ASSIGNED', 'IN_PROGRESS'],
+      ['IN_PROGRESS', 'WAITING'],
+      ['WAITING', 'RESOLVED'],
+      ['RESOLVED', 'CLOSED'],
+    ]);
+
+    const waits = await run('time-to-assignment');
+    expect(waits).toHaveLength(1 + lifecycles.length);
+    expect(waits.find((w) => w.request_id === '42')!.seconds_to_assignment).toBe(4820);
+    expect(waits.filter((w) => w.request_id !== '42').every((w) => w.seconds_to_assignment === 60)).toBe(true);
+
+    expect(await run('csat-by-team')).toEqual([
+      { team_name: 'Team Lorem Ipsum', ratings: 1, average_rating: 5 },
+      { team_name: 'Team ONE', ratings: 40, average_rating: 4.5 },
+      { team_name: 'Team TWO', ratings: 40, average_rating: 4.5 },
+    ]);
   });
 
   it('sends a row BigQuery refuses to the dead-letter path and writes the rest of the batch', async () => {

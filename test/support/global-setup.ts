@@ -17,6 +17,9 @@ export const testPorts = {
   // A second broker that outage tests stop and start without disturbing the shared one.
   outageKafka: 29094,
   outageKafkaController: 29095,
+  // A second emulator that outage tests stop and start.
+  outageEmulator: 29070,
+  outageEmulatorGrpc: 29080,
 };
 export const testProject = 'test-project';
 
