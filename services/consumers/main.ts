@@ -7,21 +7,19 @@ import { Counter } from 'prom-client';
 import { topics } from '../../schemas/topics.js';
 import { createBigQuery } from '../shared/bigquery.js';
 import { loadConfig } from '../shared/config.js';
-import { deadLetterMessage } from '../shared/dead-letter.js';
 import { createKafka, createProducer } from '../shared/kafka.js';
 import { onShutdown, runService } from '../shared/lifecycle.js';
 import { createLogger } from '../shared/logger.js';
 import { createRegistry } from '../shared/metrics.js';
 import { migrate } from '../bigquery/migrate.js';
 import { bigQuerySink } from '../bigquery/sink.js';
+import { bigQueryDeadLetter } from '../bigquery/dead-letter.js';
 import { startConsumerHttp } from './http.js';
 import { consumerMetrics } from './runtime/metrics.js';
 import { startConsumer } from './runtime/runtime.js';
 import type { Sink } from './runtime/sink.js';
 import { consumerServices, type ConsumerServiceName } from './services.js';
 import { parquetSink } from './sinks/parquet.js';
-
-const bigintAsText = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 
 async function main(): Promise<void> {
   const name = process.argv[2] as ConsumerServiceName | undefined;
@@ -78,25 +76,13 @@ async function main(): Promise<void> {
         bq,
         dataset: config.BIGQUERY_DATASET,
         table: service.table,
-        deadLetter: async (rejected, batch) => {
-          for (const r of rejected) {
-            bigQueryRejected.inc({ reason: r.reason });
-            await publish(
-              deadLetterMessage({
-                topic: topics.deadLetter.name,
-                source: `${service.name}/bigquery`,
-                reason: `bigquery_${r.reason}`,
-                message: r.message,
-                rawBody: JSON.stringify(r.row, bigintAsText),
-                origin: {
-                  topic: service.topic,
-                  partition: batch.partition,
-                  offset: `${batch.firstOffset}-${batch.lastOffset}`,
-                },
-              }),
-            );
-          }
-        },
+        deadLetter: bigQueryDeadLetter({
+          service: service.name,
+          sourceTopic: service.topic,
+          topic: topics.deadLetter.name,
+          publish,
+          onRow: (reason) => bigQueryRejected.inc({ reason }),
+        }),
       }),
     );
   }

@@ -8,6 +8,8 @@ import type { BigQuery } from '@google-cloud/bigquery';
 import { createBigQuery } from '../../services/shared/bigquery.js';
 import { migrate } from '../../services/bigquery/migrate.js';
 import { bigQuerySink, type RejectedRow } from '../../services/bigquery/sink.js';
+import { bigQueryDeadLetter } from '../../services/bigquery/dead-letter.js';
+import { TopicReader } from '../support/topic-reader.js';
 import { requestActivity, requestEvents, tables } from '../../schemas/tables.js';
 import { viewNames } from '../../services/lake/views.js';
 import { lakeFixture, type LakeFixture } from '../support/lake.js';
@@ -154,13 +156,23 @@ describe('BigQuery sink (real broker, emulator)', () => {
     ]);
   });
 
-  it('sends a row BigQuery refuses to the dead-letter path and writes the rest of the batch', async () => {
+  it('sends a row BigQuery refuses to the dead-letter topic and writes the rest of the batch', async () => {
     const rejected: RejectedRow[] = [];
+    const toTopic = bigQueryDeadLetter({
+      service: 'request-activity',
+      sourceTopic: fx.eventsTopic,
+      topic: fx.dlqTopic,
+      publish: fx.publishMessage,
+    });
+    const dlq = await TopicReader.start(inject('kafkaBrokers'), fx.dlqTopic);
     const sink = bigQuerySink({
       bq,
       dataset,
       table: requestActivity,
-      deadLetter: async (rows) => void rejected.push(...rows),
+      deadLetter: async (rows, batch) => {
+        rejected.push(...rows);
+        await toTopic(rows, batch);
+      },
     });
     const row = (i: number) => ({
       event_id: `${'e'.repeat(31)}${i}`,
@@ -182,5 +194,16 @@ describe('BigQuery sink (real broker, emulator)', () => {
     expect(rejected[0]!.row.activity_id).toBe('bad-batch-2');
     expect(rejected[0]!.reason).toBe('invalid');
     expect(await count(bq, `SELECT count(*) FROM \`${dataset}.request_activity\` WHERE request_id = '9900'`)).toBe(2);
+    const [record] = await dlq.waitFor('the dead letter', (m) => m.value.includes('bad-batch-2'));
+    await dlq.stop();
+    expect(JSON.parse(record!.value)).toMatchObject({
+      source: 'request-activity/bigquery',
+      reason: 'bigquery_invalid',
+      origin: { topic: fx.eventsTopic, partition: 0, offset: '0-2' },
+    });
+    expect(JSON.parse(JSON.parse(record!.value).rawBody)).toMatchObject({
+      activity_id: 'bad-batch-2',
+      activity_index: 'two',
+    });
   });
 });
