@@ -1,0 +1,17 @@
+// `node dist/services/admin/create-topics.js`: creates the pipeline's topics (schemas/topics.ts)
+// that do not exist yet, then exits. The compose file runs it once before the services start.
+import { topics } from '../../schemas/topics.js';
+import { loadConfig } from '../shared/config.js';
+import { createKafka, ensureTopics } from '../shared/kafka.js';
+import { runService } from '../shared/lifecycle.js';
+import { createLogger } from '../shared/logger.js';
+
+runService('create-topics', async () => {
+  const config = loadConfig();
+  const logger = createLogger('create-topics', config);
+  const created = await ensureTopics(
+    createKafka({ clientId: 'thena-create-topics', brokers: config.KAFKA_BROKERS, logger }),
+    Object.values(topics),
+  );
+  logger.info({ created, existing: Object.values(topics).length - created.length }, 'topics ready');
+});

