@@ -4,6 +4,7 @@
 // BigQuery rejects on its own goes to the dead-letter topic with BigQuery's reason and the others
 // are written; failures that may pass are thrown as retryable for the runtime to retry.
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { BigQuery } from '@google-cloud/bigquery';
 import type { TableDeclaration } from '../../schemas/tables.js';
 import type { Row } from '../consumers/flatten/event.js';
@@ -63,7 +64,7 @@ function chunks(rows: InsertRow[]): InsertRow[][] {
   let current: InsertRow[] = [];
   let bytes = 0;
   for (const row of rows) {
-    const size = JSON.stringify(row.json).length + row.insertId.length + 32;
+    const size = Buffer.byteLength(JSON.stringify(row.json)) + row.insertId.length + 32;
     if (current.length > 0 && (current.length >= insertLimits.rows || bytes + size > insertLimits.bytes)) {
       out.push(current);
       current = [];
@@ -83,7 +84,8 @@ interface PartialFailure {
 
 export function bigQuerySink(opts: BigQuerySinkOptions): Sink {
   const table = opts.bq.dataset(opts.dataset).table(opts.table.name);
-  const byInsertId = new Map<string, Row>();
+  // Rows already refused and dead-lettered: a retried batch neither sends nor dead-letters them again.
+  const refused = new LRUCache<string, true>({ max: 10_000 });
 
   return {
     name: 'bigquery',
@@ -92,11 +94,12 @@ export function bigQuerySink(opts: BigQuerySinkOptions): Sink {
       // and the views keep one row per fact.
     },
     async writeBatch(batch) {
-      byInsertId.clear();
-      const rows = batch.rows.map((row) => {
+      const byInsertId = new Map<string, Row>();
+      const rows = batch.rows.flatMap((row) => {
         const insertId = insertIdFor(opts.table, row);
+        if (refused.has(insertId)) return [];
         byInsertId.set(insertId, row);
-        return { insertId, json: toBigQueryRow(opts.table, row) };
+        return [{ insertId, json: toBigQueryRow(opts.table, row) }];
       });
       for (const chunk of chunks(rows)) {
         try {
@@ -111,6 +114,7 @@ export function bigQuerySink(opts: BigQuerySinkOptions): Sink {
           const rejected = failures.filter((f) => f.errors.some((e) => e.reason === 'invalid'));
           const transient = failures.filter((f) => !rejected.includes(f));
           if (rejected.length > 0) {
+            for (const f of rejected) refused.set(f.row.insertId, true);
             await opts.deadLetter(
               rejected.map((f) => ({
                 row: byInsertId.get(f.row.insertId) ?? f.row.json,

@@ -98,7 +98,8 @@ async function main(): Promise<void> {
         logger,
         metrics,
         limits: {
-          maxRows: config.LAKE_FILE_MAX_ROWS,
+          // BigQuery takes 500 rows a request: smaller batches keep each write (and its retries) short.
+          maxRows: sink.name === 'bigquery' ? Math.min(5_000, config.LAKE_FILE_MAX_ROWS) : config.LAKE_FILE_MAX_ROWS,
           maxBytes: config.LAKE_FILE_MAX_BYTES,
           maxAgeMs: config.LAKE_FILE_MAX_AGE_SECONDS * 1000,
         },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Publisher, PublishTimeoutError, type OutgoingMessage } from './publisher.js';
+import { Publisher, PublisherFullError, PublishTimeoutError, type OutgoingMessage } from './publisher.js';
 
 const msg = (value: string): OutgoingMessage => ({ topic: 't', key: 'k', value });
 
@@ -75,5 +75,20 @@ describe('Publisher', () => {
     await p.drain();
     expect(p.depth).toBe(0);
     expect(seen).toEqual([[2, true]]);
+  });
+
+  it('lets go of messages that timed out while Kafka is stuck, and refuses new ones at once when full', async () => {
+    const rec = recordingSend();
+    rec.hangNext();
+    const p = new Publisher(rec.send, { timeoutMs: 50, maxBatchMessages: 1, maxBatchBytes: 1e6, maxQueuedBytes: 25 });
+    const stuck = p.publish(msg('in flight'));
+    await new Promise((r) => setImmediate(r));
+    const queued = [p.publish(msg('x'.repeat(10))), p.publish(msg('y'.repeat(10)))];
+    await expect(p.publish(msg('z'.repeat(10)))).rejects.toBeInstanceOf(PublisherFullError);
+    await Promise.allSettled([stuck, ...queued]);
+    // The two queued messages timed out and left the queue: there is room again.
+    expect(p.depth).toBe(1); // only the hung batch
+    const again = p.publish(msg('w'.repeat(10)));
+    await expect(again).rejects.toBeInstanceOf(PublishTimeoutError);
   });
 });

@@ -22,10 +22,22 @@ export class PublishTimeoutError extends Error {
   }
 }
 
+export class PublisherFullError extends Error {
+  constructor(bytes: number) {
+    super(`${bytes} bytes already wait for Kafka`);
+    this.name = 'PublisherFullError';
+  }
+}
+
 export interface PublisherOptions {
   timeoutMs: number;
   maxBatchMessages: number;
   maxBatchBytes: number;
+  /**
+   * Bytes of messages allowed to wait for Kafka. Past it, publish() fails at once with
+   * PublisherFullError: while Kafka is away, requests are refused fast instead of piling up.
+   */
+  maxQueuedBytes?: number;
   /** Called after each batch with its size and how long the broker took. */
   onBatch?: (messages: number, seconds: number, ok: boolean) => void;
 }
@@ -41,6 +53,7 @@ interface Pending {
 
 export class Publisher {
   private queue: Pending[] = [];
+  private queuedBytes = 0;
   private inFlight: Promise<void> | undefined;
   private scheduled = false;
 
@@ -55,19 +68,29 @@ export class Publisher {
    * was already on its way may still land (its id makes the redelivery harmless).
    */
   publish(message: OutgoingMessage): Promise<void> {
+    const bytes = Buffer.byteLength(message.value) + (message.key?.length ?? 0);
+    if (this.opts.maxQueuedBytes !== undefined && this.queuedBytes + bytes > this.opts.maxQueuedBytes) {
+      return Promise.reject(new PublisherFullError(this.queuedBytes));
+    }
     return new Promise<void>((resolve, reject) => {
       const pending: Pending = {
         message,
-        bytes: Buffer.byteLength(message.value) + (message.key?.length ?? 0),
+        bytes,
         settled: false,
         resolve,
         reject,
-        timer: setTimeout(
-          () => this.settle(pending, new PublishTimeoutError(this.opts.timeoutMs)),
-          this.opts.timeoutMs,
-        ),
+        timer: setTimeout(() => {
+          // Timed out while still queued: drop it now rather than when the queue next moves.
+          const index = this.queue.indexOf(pending);
+          if (index >= 0) {
+            this.queue.splice(index, 1);
+            this.queuedBytes -= pending.bytes;
+          }
+          this.settle(pending, new PublishTimeoutError(this.opts.timeoutMs));
+        }, this.opts.timeoutMs),
       };
       this.queue.push(pending);
+      this.queuedBytes += bytes;
       this.schedule();
     });
   }
@@ -116,12 +139,9 @@ export class Publisher {
     let bytes = 0;
     while (this.queue.length > 0 && batch.length < this.opts.maxBatchMessages) {
       const next = this.queue[0]!;
-      if (next.settled) {
-        this.queue.shift(); // timed out while queued: its request has had its answer
-        continue;
-      }
       if (batch.length > 0 && bytes + next.bytes > this.opts.maxBatchBytes) break;
       batch.push(this.queue.shift()!);
+      this.queuedBytes -= next.bytes;
       bytes += next.bytes;
     }
     if (batch.length === 0) return;

@@ -19,8 +19,8 @@ export interface Transport {
 
 /**
  * The idempotent kafkajs producer behind `send`, plus a probe that asks the broker for the
- * topic's metadata every `probeIntervalMs`, so /readyz reflects Kafka's state even when no
- * webhook arrives. Connecting happens in the background: the service starts (not ready) while
+ * topic's metadata every `probeIntervalMs`: ready while one succeeded within the last two
+ * intervals, so /readyz reflects Kafka's state even when no webhook arrives. Connecting happens in the background: the service starts (not ready) while
  * Kafka is away and becomes ready by itself when it answers.
  */
 export function kafkaTransport(opts: {
@@ -36,7 +36,6 @@ export function kafkaTransport(opts: {
     retry: { retries: 0 },
   });
 
-  let state: Readiness = { ready: false, reason: 'connecting to Kafka' };
   let closed = false;
   const connected = (async () => {
     for (let attempt = 1; !closed; attempt++) {
@@ -50,20 +49,40 @@ export function kafkaTransport(opts: {
     }
   })();
 
+  // Ready while the last successful probe is recent; probes never overlap, so a broker that does
+  // not answer at all (rather than refusing) turns readiness off as soon as the window passes.
+  const interval = opts.probeIntervalMs ?? 2000;
+  let lastOk = 0;
+  let lastError = 'connecting to Kafka';
+  let probing = false;
   const probe = async () => {
+    if (probing) return;
+    probing = true;
     try {
       await probeClient.connect();
       await probeClient.fetchTopicMetadata({ topics: [opts.probeTopic] });
-      if (!state.ready) logger.info('Kafka answers: ready');
-      state = { ready: true };
+      if (Date.now() - lastOk > 2 * interval) logger.info('Kafka answers: ready');
+      lastOk = Date.now();
     } catch (err) {
-      if (state.ready) logger.error({ err }, 'Kafka does not answer: not ready');
-      state = { ready: false, reason: `Kafka does not answer: ${(err as Error).message}` };
+      if (Date.now() - lastOk <= 2 * interval) logger.error({ err }, 'Kafka does not answer: not ready');
+      lastError = `Kafka does not answer: ${(err as Error).message}`;
       await probeClient.disconnect().catch(() => undefined);
+    } finally {
+      probing = false;
     }
   };
   void probe();
-  const timer = setInterval(() => void probe(), opts.probeIntervalMs ?? 2000);
+  const timer = setInterval(() => void probe(), interval);
+  const readiness = (): Readiness =>
+    Date.now() - lastOk <= 2 * interval
+      ? { ready: true }
+      : {
+          ready: false,
+          reason:
+            lastOk === 0
+              ? lastError
+              : `no answer from Kafka for ${Math.round((Date.now() - lastOk) / 1000)} s (${lastError})`,
+        };
 
   return {
     async send(messages) {
@@ -79,7 +98,7 @@ export function kafkaTransport(opts: {
         })),
       });
     },
-    readiness: () => state,
+    readiness,
     async close() {
       closed = true;
       clearInterval(timer);

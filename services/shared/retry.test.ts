@@ -28,6 +28,8 @@ describe('isRetryable', () => {
     ['connection refused', { code: 'ECONNREFUSED' }, true],
     ['a fetch error wrapping a reset', { message: 'fetch failed', cause: { code: 'ECONNRESET' } }, true],
     ['rate limited by reason', { errors: [{ reason: 'rateLimitExceeded' }] }, true],
+    ['HTTP 403 for a quota, as Google answers it', { code: 403, errors: [{ reason: 'quotaExceeded' }] }, true],
+    ['HTTP 403 for a permission', { code: 403, errors: [{ reason: 'accessDenied' }] }, false],
     ['a plain error', new Error('bad schema'), false],
     ['an explicit RetryableError', new RetryableError('later'), true],
   ])('%s -> %s', (_name, err, expected) => {

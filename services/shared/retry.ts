@@ -20,6 +20,7 @@ export class RetryableError extends Error {
   override name = 'RetryableError';
 }
 
+const retryableReasons = new Set(['rateLimitExceeded', 'quotaExceeded', 'backendError', 'internalError', 'timeout']);
 const retryableCodes = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -33,16 +34,11 @@ const retryableCodes = new Set([
 /** Tells network failures, 5xx and rate limiting (429) from errors that retrying cannot fix. */
 export function isRetryable(err: unknown): boolean {
   if (err instanceof RetryableError) return true;
-  const e = err as {
-    code?: unknown;
-    status?: unknown;
-    errno?: unknown;
-    cause?: unknown;
-    errors?: { reason?: string }[];
-  };
+  const e = err as { code?: unknown; status?: unknown; cause?: unknown; errors?: { reason?: string }[] };
+  // Google APIs answer rate and quota limits with 403 and say so in the reason: look there first.
+  if (e.errors?.some((x) => retryableReasons.has(x.reason ?? ''))) return true;
   const status = typeof e.code === 'number' ? e.code : typeof e.status === 'number' ? e.status : undefined;
   if (status !== undefined) return status === 429 || status === 408 || status >= 500;
   if (typeof e.code === 'string' && retryableCodes.has(e.code)) return true;
-  if (e.errors?.some((x) => x.reason === 'rateLimitExceeded' || x.reason === 'backendError')) return true;
   return e.cause !== undefined && e.cause !== err ? isRetryable(e.cause) : false;
 }

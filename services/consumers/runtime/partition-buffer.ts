@@ -68,6 +68,11 @@ export class PartitionBuffer {
     return suppressed;
   }
 
+  /** Rows gathered and not yet handed to the sink. */
+  get size(): number {
+    return this.rows.length;
+  }
+
   get pending(): boolean {
     return this.lastOffset !== undefined;
   }

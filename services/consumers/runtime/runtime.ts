@@ -48,6 +48,8 @@ export interface RunningConsumer {
   readonly groupId: string;
   /** True once the group has assigned this member its partitions. */
   readonly joined: boolean;
+  /** Rows buffered and not yet written. */
+  readonly bufferedRows: number;
   /** Stops fetching, writes and commits what is buffered, leaves the group. */
   stop(): Promise<void>;
 }
@@ -70,6 +72,11 @@ export async function startConsumer(opts: RuntimeOptions): Promise<RunningConsum
   let generation = 0;
   let rebalancing = false;
   let joined = false;
+  let stopping = false;
+  /** Partitions this runtime paused for a retry; kafkajs keeps a pause across rebalances. */
+  const paused = new Set<number>();
+  /** The latest eachBatch heartbeat: long writes keep the membership alive with it. */
+  let heartbeat: (() => Promise<void>) | undefined;
 
   const consumer: Consumer = opts.kafka.consumer({
     groupId,
@@ -88,6 +95,10 @@ export async function startConsumer(opts: RuntimeOptions): Promise<RunningConsum
     rebalancing = false;
     joined = true;
     for (const b of buffers.values()) b.reset();
+    if (paused.size > 0) {
+      consumer.resume([{ topic: service.topic, partitions: [...paused] }]);
+      paused.clear();
+    }
     log.info({ assignment: payload.memberAssignment }, 'partitions assigned');
   });
 
@@ -97,16 +108,26 @@ export async function startConsumer(opts: RuntimeOptions): Promise<RunningConsum
     if (!batch) return;
     const startedIn = generation;
     const timer = metrics.rollSeconds.startTimer(sinkLabel);
+    // kafkajs heartbeats only between batches; a long write (many insertAll calls) would otherwise
+    // outlive the session and get this member evicted.
+    const beat = setInterval(() => void heartbeat?.().catch(() => undefined), 2_000);
     try {
       if (batch.rows.length > 0) await sink.writeBatch(batch);
     } catch (err) {
-      if (startedIn !== generation) return; // the partition moved meanwhile: its new owner re-reads these
+      if (startedIn !== generation) {
+        // The partition moved meanwhile: its new owner re-reads these; remove what was written.
+        await sink.discard(batch).catch(() => undefined);
+        return;
+      }
       if (isRetryable(err)) {
         b.restore(batch);
         b.attempts++;
         const wait = backoffMs(b.attempts, { initialMs: 500, maxMs: 30_000 });
         b.retryAt = Date.now() + wait;
-        if (b.attempts === 1) consumer.pause([{ topic: service.topic, partitions: [batch.partition] }]);
+        if (!paused.has(batch.partition)) {
+          consumer.pause([{ topic: service.topic, partitions: [batch.partition] }]);
+          paused.add(batch.partition);
+        }
         metrics.retries.inc(sinkLabel);
         log.warn(
           { err, partition: batch.partition, attempt: b.attempts, waitMs: wait },
@@ -121,18 +142,30 @@ export async function startConsumer(opts: RuntimeOptions): Promise<RunningConsum
         ),
       );
       throw err;
+    } finally {
+      clearInterval(beat);
     }
     const next = (BigInt(batch.lastOffset) + 1n).toString();
     try {
       if (startedIn !== generation) throw new Error('the group rebalanced during the write');
       await consumer.commitOffsets([{ topic: service.topic, partition: batch.partition, offset: next }]);
     } catch (err) {
-      log.warn(
-        { err, partition: batch.partition },
-        'could not commit after writing; discarding the write, the messages will be consumed again',
-      );
       await sink.discard(batch);
-      return;
+      if (startedIn !== generation) {
+        log.warn(
+          { err, partition: batch.partition },
+          'the group rebalanced during the write; discarded it, the messages will be consumed again',
+        );
+        return;
+      }
+      // Still the owner, yet the commit failed: kafkajs would not fetch these offsets again, so
+      // carrying on would skip them. Restart from the last commit instead.
+      opts.onFatal(
+        new Error(`could not commit partition ${batch.partition} after writing: ${(err as Error).message}`, {
+          cause: err,
+        }),
+      );
+      throw err;
     }
     timer();
     if (b.attempts > 0) {
@@ -142,7 +175,7 @@ export async function startConsumer(opts: RuntimeOptions): Promise<RunningConsum
       );
       b.attempts = 0;
       b.retryAt = 0;
-      consumer.resume([{ topic: service.topic, partitions: [batch.partition] }]);
+      if (paused.delete(batch.partition)) consumer.resume([{ topic: service.topic, partitions: [batch.partition] }]);
     }
     metrics.commits.inc(sinkLabel);
     metrics.rows.inc({ ...sinkLabel, table: service.table.name }, batch.rows.length);
@@ -167,7 +200,9 @@ export async function startConsumer(opts: RuntimeOptions): Promise<RunningConsum
     );
   };
 
-  const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+  const eachBatch = async (payload: EachBatchPayload) => {
+    const { batch, resolveOffset, isRunning, isStale } = payload;
+    heartbeat = payload.heartbeat;
     const b = buffer(batch.partition);
     await b.exclusive(async () => {
       if (!b.prepared && batch.messages.length > 0) {
@@ -195,12 +230,12 @@ export async function startConsumer(opts: RuntimeOptions): Promise<RunningConsum
       metrics.lag.set({ ...sinkLabel, partition: String(batch.partition) }, Number(batch.offsetLag()));
       if (b.due(limits)) await roll(b);
     });
-    await heartbeat();
+    await payload.heartbeat();
   };
 
   // Files also close on age when no new message arrives to trigger it.
   const ticker = setInterval(() => {
-    if (rebalancing) return;
+    if (rebalancing || stopping) return;
     for (const b of buffers.values()) {
       if (b.due(limits)) void b.exclusive(() => roll(b)).catch(() => undefined);
     }
@@ -211,17 +246,24 @@ export async function startConsumer(opts: RuntimeOptions): Promise<RunningConsum
   await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 3, eachBatch });
   log.info({ groupId, topic: service.topic }, 'consuming');
 
-  let stopping: Promise<void> | undefined;
+  let shutdown: Promise<void> | undefined;
   return {
     groupId,
     get joined() {
       return joined;
     },
+    get bufferedRows() {
+      return [...buffers.values()].reduce((n, b) => n + b.size, 0);
+    },
     stop: () =>
-      (stopping ??= (async () => {
+      (shutdown ??= (async () => {
+        stopping = true;
         clearInterval(ticker);
-        await consumer.stop();
+        // Write and commit what is buffered while still a member of the group (after stop(),
+        // kafkajs can no longer commit), then leave.
+        consumer.pause([{ topic: service.topic }]);
         await Promise.allSettled([...buffers.values()].map((b) => b.exclusive(() => roll(b))));
+        await consumer.stop();
         await consumer.disconnect();
         await sink.close();
       })()),

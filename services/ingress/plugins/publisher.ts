@@ -26,6 +26,8 @@ export default fp<PublisherPluginOptions>(
       // Within Kafka's default request size (1 MiB per partition batch is the broker's sweet spot).
       maxBatchMessages: 500,
       maxBatchBytes: 1024 * 1024,
+      // Enough for a burst; while Kafka is away, requests past it get 503 at once.
+      maxQueuedBytes: 64 * 1024 * 1024,
       onBatch: (count, seconds, ok) => {
         metrics.batchMessages.observe(count);
         metrics.publishSeconds.observe({ result: ok ? 'ok' : 'error' }, seconds);
