@@ -110,6 +110,7 @@ async function main() {
       KAFKA_BROKERS: brokers.join(','),
       INGRESS_AUTH_TOKENS: token,
       LOG_LEVEL: 'warn',
+      INGRESS_SPOOL_DIR: join(localDir, 'bench', 'spool'),
     },
     'http://127.0.0.1:29181',
   );

@@ -39,6 +39,20 @@ export const configSchema = {
       description: 'How long a webhook waits for Kafka to acknowledge its event before the answer is 503.',
       'x-expected': 'milliseconds from 100 to 60000, e.g. 5000',
     },
+    INGRESS_SPOOL_DIR: {
+      type: 'string',
+      minLength: 1,
+      default: './data/spool',
+      description: 'Folder of the ingress spool: events Kafka could not take in time wait here (fsynced) until it can.',
+      'x-expected': 'a folder path, e.g. ./data/spool',
+    },
+    INGRESS_SPOOL_MAX_BYTES: {
+      type: 'integer',
+      minimum: 0,
+      default: 1073741824,
+      description: 'Bound of the spool in bytes; when full, webhooks get 503. 0 turns the spool off (503 whenever Kafka is late).',
+      'x-expected': 'a byte count, e.g. 1073741824 (1 GiB), or 0 for no spool',
+    },
     INGRESS_AUTH_TOKENS: {
       type: 'array',
       // Printable ASCII only: anything else could never arrive in an HTTP header.

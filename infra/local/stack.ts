@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     }
     env.LAKE_DIR ??= join(repoRoot, 'data/lake');
     env.HOST ??= '127.0.0.1';
+    env.INGRESS_SPOOL_DIR ??= join(repoRoot, 'data/spool');
     config = parseConfig(env);
 
     const created = await ensureTopics(

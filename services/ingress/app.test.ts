@@ -1,5 +1,8 @@
 // The HTTP contract of the ingress, through app.inject with an in-memory transport.
 import { Writable } from 'node:stream';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
@@ -22,7 +25,8 @@ async function start(env: Record<string, string> = {}) {
   const stream = new Writable({ write: (c: Buffer, _e, done) => (logs.push(c.toString()), done()) });
   registry = createRegistry('ingress');
   app = await buildApp({
-    config: parseConfig({ INGRESS_AUTH_TOKENS: `${token},Bearer test-token-2`, ...env }),
+    // No spool unless a test asks for one: these tests are about the answers without it.
+    config: parseConfig({ INGRESS_AUTH_TOKENS: `${token},Bearer test-token-2`, INGRESS_SPOOL_MAX_BYTES: '0', ...env }),
     logger: createLogger('ingress', { LOG_LEVEL: 'info' }, stream),
     registry,
     transport,
@@ -220,5 +224,43 @@ describe('operations', () => {
     await pending;
     await app.close();
     expect(transport.closed).toBe(true);
+  });
+});
+
+describe('the spool', () => {
+  const spoolEnv = (maxBytes = '1048576') => ({
+    INGRESS_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'ingress-spool-')),
+    INGRESS_SPOOL_MAX_BYTES: maxBytes,
+    INGRESS_PUBLISH_TIMEOUT_MS: '100',
+  });
+
+  it('answers 202 when Kafka is late, keeps the event, and publishes it in order once Kafka is back', async () => {
+    await start(spoolEnv());
+    transport.mode = 'fail';
+    transport.state = { ready: false, reason: 'Kafka does not answer' };
+    const first = await post(JSON.stringify(webhook({ requestId: 1, status: 'NEW' })));
+    const second = await post(JSON.stringify(webhook({ requestId: 1, status: 'ASSIGNED' })));
+    expect([first.statusCode, second.statusCode]).toEqual([202, 202]);
+    const ready = await app.inject('/readyz');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({ status: 'degraded' });
+    expect(await registry.metrics()).toContain('thena_ingress_spool_records{service="ingress"} 2');
+    expect(await registry.metrics()).toContain('thena_ingress_requests_total{outcome="spooled",service="ingress"} 2');
+
+    transport.mode = 'ok';
+    transport.state = { ready: true };
+    const deadline = Date.now() + 5000;
+    while (transport.sent.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(transport.sent.map((m) => JSON.parse(m.value).payload.request.status)).toEqual(['NEW', 'ASSIGNED']);
+    expect((await app.inject('/readyz')).json()).toEqual({ status: 'ready' });
+  });
+
+  it('answers 503 when the spool is full', async () => {
+    await start(spoolEnv('3000'));
+    transport.mode = 'fail';
+    expect((await post(seedBody)).statusCode).toBe(202);
+    const res = await post(JSON.stringify(webhook({ requestId: 2 })));
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
   });
 });

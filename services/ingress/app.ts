@@ -12,7 +12,11 @@ import type { Transport } from './transport.js';
 
 export type IngressSettings = Pick<
   Config,
-  'INGRESS_AUTH_TOKENS' | 'INGRESS_BODY_LIMIT_BYTES' | 'INGRESS_PUBLISH_TIMEOUT_MS'
+  | 'INGRESS_AUTH_TOKENS'
+  | 'INGRESS_BODY_LIMIT_BYTES'
+  | 'INGRESS_PUBLISH_TIMEOUT_MS'
+  | 'INGRESS_SPOOL_DIR'
+  | 'INGRESS_SPOOL_MAX_BYTES'
 >;
 
 export async function buildApp(deps: {
@@ -37,6 +41,7 @@ export async function buildApp(deps: {
     transport: deps.transport,
     timeoutMs: config.INGRESS_PUBLISH_TIMEOUT_MS,
     metrics,
+    spool: { dir: config.INGRESS_SPOOL_DIR, maxBytes: config.INGRESS_SPOOL_MAX_BYTES },
   });
   await app.register(healthRoutes, { registry });
   await app.register(webhookRoutes, {

@@ -1,8 +1,10 @@
 // The ingress's metrics, declared once with their labels.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Spool } from './spool.js';
 
 export type Outcome =
   | 'accepted'
+  | 'spooled'
   | 'duplicate'
   | 'rejected'
   | 'unauthorized'
@@ -15,6 +17,33 @@ export type Outcome =
 export function ingressMetrics(registry: Registry) {
   const registers = [registry];
   return {
+    /** Spool depth, size and age, read when scraped. */
+    observeSpool(spool: Spool) {
+      new Gauge({
+        name: 'thena_ingress_spool_records',
+        help: 'Events waiting in the spool for Kafka.',
+        registers,
+        collect() {
+          this.set(spool.depth);
+        },
+      });
+      new Gauge({
+        name: 'thena_ingress_spool_bytes',
+        help: 'Bytes of the spool not yet drained.',
+        registers,
+        collect() {
+          this.set(spool.bytes);
+        },
+      });
+      new Gauge({
+        name: 'thena_ingress_spool_age_seconds',
+        help: 'Age of the oldest spooled event (0 when empty).',
+        registers,
+        collect() {
+          this.set(spool.ageSeconds);
+        },
+      });
+    },
     requests: new Counter({
       name: 'thena_ingress_requests_total',
       help: 'Webhook requests by outcome; duplicate = accepted again with an eventId seen recently.',

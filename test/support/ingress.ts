@@ -21,7 +21,13 @@ const logger = createLogger('ingress-test', { LOG_LEVEL: 'fatal' });
 
 export async function startIngress(brokers: string[], env: Record<string, string> = {}): Promise<RunningIngress> {
   await ensureTopics(createKafka({ clientId: 'test-setup', brokers, logger }), Object.values(topics));
-  const config = parseConfig({ KAFKA_BROKERS: brokers.join(','), INGRESS_AUTH_TOKENS: testToken, ...env });
+  // No spool unless the test gives one (INGRESS_SPOOL_MAX_BYTES and INGRESS_SPOOL_DIR).
+  const config = parseConfig({
+    KAFKA_BROKERS: brokers.join(','),
+    INGRESS_AUTH_TOKENS: testToken,
+    INGRESS_SPOOL_MAX_BYTES: '0',
+    ...env,
+  });
   const transport = kafkaTransport({ brokers, probeTopic: topics.requestEvents.name, logger, probeIntervalMs: 500 });
   const app = await buildApp({ config, logger, registry: createRegistry('ingress'), transport });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });

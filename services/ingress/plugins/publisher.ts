@@ -1,15 +1,18 @@
-// Decorates the app with `publisher` (micro-batching onto the transport) and `readiness`, and
-// closes both in order when the app closes: in-flight batches first, then the client.
+// Decorates the app with `delivery` (the micro-batching publisher, with the spool behind it) and
+// `readiness`, and closes them in order when the app closes: in-flight batches first, then the
+// drainer, then the client.
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { Publisher } from '../publisher.js';
-import type { Readiness, Transport } from '../transport.js';
+import type { Transport } from '../transport.js';
 import type { IngressMetrics } from '../metrics.js';
+import { Delivery, type DeliveryReadiness } from '../delivery.js';
+import { Spool } from '../spool.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    publisher: Publisher;
-    readiness: () => Readiness;
+    delivery: Delivery;
+    readiness: () => DeliveryReadiness;
   }
 }
 
@@ -17,10 +20,12 @@ export interface PublisherPluginOptions {
   transport: Transport;
   timeoutMs: number;
   metrics: IngressMetrics;
+  /** Where and how much to spool; no spool when maxBytes is 0. */
+  spool: { dir: string; maxBytes: number };
 }
 
 export default fp<PublisherPluginOptions>(
-  async (app: FastifyInstance, { transport, timeoutMs, metrics }) => {
+  async (app: FastifyInstance, { transport, timeoutMs, metrics, spool: spoolOptions }) => {
     const publisher = new Publisher((messages) => transport.send(messages), {
       timeoutMs,
       // Within Kafka's default request size (1 MiB per partition batch is the broker's sweet spot).
@@ -33,14 +38,18 @@ export default fp<PublisherPluginOptions>(
         metrics.publishSeconds.observe({ result: ok ? 'ok' : 'error' }, seconds);
       },
     });
-    app.decorate('publisher', publisher);
+    const spool = spoolOptions.maxBytes > 0 ? Spool.open(spoolOptions.dir, spoolOptions.maxBytes) : undefined;
+    if (spool) metrics.observeSpool(spool);
+    const delivery = new Delivery(publisher, transport, spool, app.log);
+    delivery.startDraining();
+    app.decorate('delivery', delivery);
     app.decorate('readiness', () => {
-      const state = transport.readiness();
-      metrics.kafkaReady.set(state.ready ? 1 : 0);
-      return state;
+      metrics.kafkaReady.set(transport.readiness().ready ? 1 : 0);
+      return delivery.readiness();
     });
     app.addHook('onClose', async () => {
       await publisher.drain();
+      await delivery.stop(timeoutMs);
       await transport.close();
     });
   },

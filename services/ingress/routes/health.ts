@@ -7,9 +7,8 @@ export default async function healthRoutes(app: FastifyInstance, opts: { registr
 
   app.get('/readyz', async (_request, reply) => {
     const state = app.readiness();
-    return state.ready
-      ? { status: 'ready' }
-      : reply.code(503).send({ status: 'unavailable', reason: state.reason ?? 'not ready' });
+    if (!state.ready) return reply.code(503).send({ status: 'unavailable', reason: state.reason ?? 'not ready' });
+    return state.degraded ? { status: 'degraded', reason: state.reason } : { status: 'ready' };
   });
 
   app.get('/metrics', async (_request, reply) => {

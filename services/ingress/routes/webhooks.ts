@@ -7,6 +7,7 @@ import { tokenMatcher } from '../auth.js';
 import { eventEnvelope, rejectedRecord } from '../envelope.js';
 import type { IngressMetrics, Outcome } from '../metrics.js';
 import { classify } from '../webhook.js';
+import type { Delivered } from '../delivery.js';
 
 export interface WebhookRouteOptions {
   authTokens: readonly string[];
@@ -40,7 +41,7 @@ export default async function webhookRoutes(app: FastifyInstance, opts: WebhookR
     reply.header('retry-after', String(retryAfterSeconds));
     return answer(reply, 'unavailable', 503, {
       error: 'unavailable',
-      message: `Kafka did not acknowledge the event in time; nothing was stored. Retry after ${retryAfterSeconds} s.`,
+      message: `Kafka did not acknowledge the event in time and the spool could not take it; nothing was stored. Retry after ${retryAfterSeconds} s.`,
     });
   };
 
@@ -61,7 +62,7 @@ export default async function webhookRoutes(app: FastifyInstance, opts: WebhookR
       if (result.kind === 'rejected') {
         const record = rejectedRecord(result, receivedAt);
         try {
-          await app.publisher.publish({ topic: topics.deadLetter.name, key: null, ...record });
+          await app.delivery.deliver({ topic: topics.deadLetter.name, key: null, ...record });
         } catch (err) {
           return unavailable(reply, err);
         }
@@ -71,8 +72,9 @@ export default async function webhookRoutes(app: FastifyInstance, opts: WebhookR
       }
 
       const ids = { eventId: result.eventId, requestId: result.requestId };
+      let delivered: Delivered;
       try {
-        await app.publisher.publish({
+        delivered = await app.delivery.deliver({
           topic: topics.requestEvents.name,
           key: result.requestId,
           value: eventEnvelope(result, receivedAt),
@@ -86,8 +88,9 @@ export default async function webhookRoutes(app: FastifyInstance, opts: WebhookR
       }
       const duplicate = recent.has(result.eventId);
       recent.set(result.eventId, true);
-      request.log.info({ ...ids, action: result.action, duplicate }, 'webhook accepted');
-      return answer(reply, duplicate ? 'duplicate' : 'accepted', 202, { status: 'accepted', eventId: result.eventId });
+      request.log.info({ ...ids, action: result.action, duplicate, delivered }, 'webhook accepted');
+      const outcome = delivered === 'spooled' ? 'spooled' : duplicate ? 'duplicate' : 'accepted';
+      return answer(reply, outcome, 202, { status: 'accepted', eventId: result.eventId });
     },
   );
 

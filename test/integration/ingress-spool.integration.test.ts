@@ -1,0 +1,61 @@
+// The ingress's spool against a real broker: with Kafka stopped, webhooks are still answered 202
+// (fsynced in the spool); the ingress is restarted while events wait; when Kafka is back, the new
+// ingress drains the spool at start, in order, and readiness returns from degraded to ready.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startKafka } from '../../infra/kafka/kafka.js';
+import { localDir } from '../../infra/local/paths.js';
+import { topics } from '../../schemas/topics.js';
+import { testPorts } from '../support/global-setup.js';
+import { startIngress } from '../support/ingress.js';
+import { TopicReader } from '../support/topic-reader.js';
+import { waitFor } from '../support/wait.js';
+import { webhook } from '../fixtures/webhooks.js';
+
+describe('ingress spool through a Kafka outage and an ingress restart', () => {
+  it('answers 202 while Kafka is down and delivers every spooled event, in order, once it is back', async () => {
+    const dataDir = join(localDir, 'test', 'kafka-spool');
+    const ports = { port: testPorts.outageKafka, controllerPort: testPorts.outageKafkaController };
+    let broker = await startKafka({ dataDir, ...ports, fresh: true });
+    const env = {
+      INGRESS_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'spool-it-')),
+      INGRESS_SPOOL_MAX_BYTES: '104857600',
+      INGRESS_PUBLISH_TIMEOUT_MS: '1000',
+    };
+    const requestId = '424242';
+    const body = (status: string) => JSON.stringify(webhook({ requestId, status, description: `<p>${status}</p>` }));
+    let ingress = await startIngress(broker.brokers, env);
+    try {
+      await waitFor('ready', async () => (await ingress.get('/readyz')).status === 200);
+      expect((await ingress.post(body('NEW'))).status).toBe(202);
+
+      await broker.stop();
+      const statuses = ['ASSIGNED', 'IN_PROGRESS', 'RESOLVED', 'CLOSED'];
+      for (const status of statuses) {
+        const started = Date.now();
+        expect((await ingress.post(body(status))).status).toBe(202);
+        expect(Date.now() - started).toBeLessThan(3000);
+      }
+      await waitFor('degraded', async () => (await ingress.get('/readyz')).json?.status === 'degraded', 10_000);
+
+      // The ingress goes away with four events spooled; Kafka comes back; a new ingress starts.
+      await ingress.close();
+      broker = await startKafka({ dataDir, ...ports });
+      ingress = await startIngress(broker.brokers, env);
+
+      const reader = await TopicReader.start(broker.brokers, topics.requestEvents.name);
+      try {
+        const got = await reader.waitFor('all five events', (m) => m.key === requestId, 5, 60_000);
+        expect(got.map((m) => JSON.parse(m.value).payload.request.status)).toEqual(['NEW', ...statuses]);
+      } finally {
+        await reader.stop();
+      }
+      await waitFor('ready again', async () => (await ingress.get('/readyz')).json?.status === 'ready', 30_000);
+    } finally {
+      await ingress.close();
+      await broker.stop();
+    }
+  });
+});
