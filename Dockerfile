@@ -18,6 +18,8 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+# The ingress spool's volume mounts here; a new named volume takes this folder's owner.
+RUN mkdir -p /spool && chown node:node /spool
 USER node
 ENTRYPOINT ["node"]
 CMD ["dist/services/ingress/main.js"]

@@ -67,6 +67,8 @@ describe('docker-compose.yml', () => {
     // The emulator image is built from the same pinned lock the tests install.
     expect(services.bigquery.build).toBe('infra/bigquery-emulator');
     expect(file('infra/bigquery-emulator/Dockerfile')).toContain('requirements.lock');
+    expect(services.bigquery.volumes).toContain('bigquery-data:/data');
+    expect(file('infra/bigquery-emulator/Dockerfile')).toContain('chown emulator:emulator /data');
   });
 
   it('runs, in every service of our image, an entry point the build produces', () => {
@@ -138,6 +140,9 @@ describe('docker-compose.yml', () => {
       expect(s.depends_on.bigquery.condition).toBe('service_healthy');
       expect(s.restart).toBe('unless-stopped');
     }
+    expect(services.ingress.volumes).toContain(`ingress-spool:${ingressEnv.INGRESS_SPOOL_DIR}`);
+    expect(Object.keys(compose.volumes)).toContain('ingress-spool');
+    expect(file('Dockerfile')).toContain(`chown node:node ${ingressEnv.INGRESS_SPOOL_DIR}`);
     expect(services.topics.command).toEqual(['dist/services/admin/create-topics.js']);
     expect(services.topics.depends_on.kafka.condition).toBe('service_healthy');
     expect(services.ingress.depends_on.topics.condition).toBe('service_completed_successfully');
