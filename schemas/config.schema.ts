@@ -39,6 +39,14 @@ export const configSchema = {
       description: 'How long a webhook waits for Kafka to acknowledge its event before the answer is 503.',
       'x-expected': 'milliseconds from 100 to 60000, e.g. 5000',
     },
+    INGRESS_RATE_LIMIT_PER_MINUTE: {
+      type: 'integer',
+      minimum: 0,
+      default: 60000,
+      description:
+        'Webhooks accepted per client address per minute before 429 (Thena sends from few addresses; a burst from one does not starve the others). 0: no limit.',
+      'x-expected': 'a count per minute, e.g. 60000, or 0 for no limit',
+    },
     INGRESS_SPOOL_DIR: {
       type: 'string',
       minLength: 1,
@@ -50,7 +58,8 @@ export const configSchema = {
       type: 'integer',
       minimum: 0,
       default: 1073741824,
-      description: 'Bound of the spool in bytes; when full, webhooks get 503. 0 turns the spool off (503 whenever Kafka is late).',
+      description:
+        'Bound of the spool in bytes; when full, webhooks get 503. 0 turns the spool off (503 whenever Kafka is late).',
       'x-expected': 'a byte count, e.g. 1073741824 (1 GiB), or 0 for no spool',
     },
     INGRESS_AUTH_TOKENS: {

@@ -264,3 +264,25 @@ describe('the spool', () => {
     expect(res.headers['retry-after']).toBe('5');
   });
 });
+
+describe('rate limiting', () => {
+  it('answers 429 with Retry-After to a burst from one address, and goes on serving the others', async () => {
+    await start({ INGRESS_RATE_LIMIT_PER_MINUTE: '5' });
+    const from = (remoteAddress: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/webhooks/thena',
+        payload: seedBody,
+        remoteAddress,
+        headers: { 'content-type': 'application/json', authorization: token },
+      });
+    const burst = [];
+    for (let i = 0; i < 8; i++) burst.push((await from('10.0.0.1')).statusCode);
+    expect(burst).toEqual([202, 202, 202, 202, 202, 429, 429, 429]);
+    const limited = await from('10.0.0.1');
+    expect(limited.json().error).toBe('rate_limited');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await from('10.0.0.2')).statusCode).toBe(202);
+    expect((await app.inject('/healthz')).statusCode).toBe(200);
+  });
+});

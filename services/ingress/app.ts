@@ -17,6 +17,7 @@ export type IngressSettings = Pick<
   | 'INGRESS_PUBLISH_TIMEOUT_MS'
   | 'INGRESS_SPOOL_DIR'
   | 'INGRESS_SPOOL_MAX_BYTES'
+  | 'INGRESS_RATE_LIMIT_PER_MINUTE'
 >;
 
 export async function buildApp(deps: {
@@ -46,6 +47,7 @@ export async function buildApp(deps: {
   await app.register(healthRoutes, { registry });
   await app.register(webhookRoutes, {
     authTokens: config.INGRESS_AUTH_TOKENS,
+    rateLimitPerMinute: config.INGRESS_RATE_LIMIT_PER_MINUTE,
     bodyLimit: config.INGRESS_BODY_LIMIT_BYTES,
     metrics,
   });

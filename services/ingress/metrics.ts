@@ -11,6 +11,7 @@ export type Outcome =
   | 'unavailable'
   | 'too_large'
   | 'unsupported_media_type'
+  | 'rate_limited'
   | 'bad_request'
   | 'error';
 

@@ -1,6 +1,7 @@
 // POST /webhooks/thena: authorise, classify, publish, and answer only after the broker
 // acknowledged (202), or after the rejected body is on the dead-letter topic (400).
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
 import { LRUCache } from 'lru-cache';
 import { topics } from '../../../schemas/topics.js';
 import { tokenMatcher } from '../auth.js';
@@ -11,6 +12,8 @@ import type { Delivered } from '../delivery.js';
 
 export interface WebhookRouteOptions {
   authTokens: readonly string[];
+  /** Requests per client address per minute; 0 for no limit. */
+  rateLimitPerMinute: number;
   bodyLimit: number;
   metrics: IngressMetrics;
 }
@@ -24,6 +27,11 @@ export default async function webhookRoutes(app: FastifyInstance, opts: WebhookR
   const { metrics } = opts;
   // Recently accepted ids, only to count deliveries that look like duplicates.
   const recent = new LRUCache<string, true>({ max: 100_000 });
+
+  if (opts.rateLimitPerMinute > 0) {
+    // Per client address, in memory: one instance's view, which is what protects it.
+    await app.register(rateLimit, { max: opts.rateLimitPerMinute, timeWindow: 60_000 });
+  }
 
   // Keep the body as text: the envelope embeds it unchanged, and classify() parses it once.
   app.removeAllContentTypeParsers();
@@ -105,6 +113,12 @@ export default async function webhookRoutes(app: FastifyInstance, opts: WebhookR
       return answer(reply, 'unsupported_media_type', 415, {
         error: 'unsupported_media_type',
         message: `content-type '${request.headers['content-type'] ?? ''}' is not accepted; send application/json`,
+      });
+    }
+    if (err.statusCode === 429) {
+      return answer(reply, 'rate_limited', 429, {
+        error: 'rate_limited',
+        message: `over ${opts.rateLimitPerMinute} requests a minute from this address; retry after the retry-after header's seconds`,
       });
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
