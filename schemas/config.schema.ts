@@ -126,6 +126,14 @@ export const configSchema = {
       description: "Port of a consumer service's /healthz, /readyz and /metrics (0: any free port).",
       'x-expected': 'an integer port between 0 and 65535, e.g. 9464',
     },
+    PSEUDONYMIZATION_KEY: {
+      type: 'string',
+      pattern: '^[\\x21-\\x7e]{32,}$',
+      description:
+        'Opt-in: with a key set, the consumers replace names and e-mail addresses in the tables (and inside free text and payload_json) with keyed hashes, so they can still be joined on but not read. Keep the key secret and stable: a new key gives new pseudonyms.',
+      'x-expected': 'at least 32 printable ASCII characters, e.g. the output of `openssl rand -hex 32`',
+      'x-secret': true,
+    },
     BIGQUERY_PROJECT: {
       type: 'string',
       // Project ids: 6-30 lowercase letters, digits, hyphens; legacy ones carry a "domain:" prefix.

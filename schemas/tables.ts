@@ -20,6 +20,12 @@ export interface ColumnDeclaration {
   type: ColumnType;
   mode: ColumnMode;
   description: string;
+  /**
+   * Personal data, for the opt-in pseudonymisation (PSEUDONYMIZATION_KEY): `identity` values (names,
+   * e-mail addresses) become keyed hashes; `text` keeps its words but its e-mail addresses become
+   * keyed hashes; `payload` is JSON whose identity fields and texts are treated the same way.
+   */
+  personal?: 'identity' | 'text' | 'payload';
 }
 
 export interface TableDeclaration {
@@ -33,12 +39,13 @@ export interface TableDeclaration {
   clustering: readonly string[];
 }
 
-const col = (name: string, type: ColumnType, mode: ColumnMode, description: string): ColumnDeclaration => ({
-  name,
-  type,
-  mode,
-  description,
-});
+const col = (
+  name: string,
+  type: ColumnType,
+  mode: ColumnMode,
+  description: string,
+  personal?: ColumnDeclaration['personal'],
+): ColumnDeclaration => ({ name, type, mode, description, ...(personal ? { personal } : {}) });
 
 /** Every row of every table except rejected_events carries these. */
 const eventColumns = [
@@ -70,7 +77,7 @@ export const requestEvents: TableDeclaration = {
     col('team_name', 'STRING', 'NULLABLE', 'request.team_name'),
     col('channel_id', 'STRING', 'NULLABLE', 'request.channelId'),
     col('channel_name', 'STRING', 'NULLABLE', 'request.channelName'),
-    col('customer_name', 'STRING', 'NULLABLE', 'request.customer_name'),
+    col('customer_name', 'STRING', 'NULLABLE', 'request.customer_name', 'identity'),
     col('requestor_id', 'STRING', 'NULLABLE', 'request.requestor.id'),
     col('assigned_to_id', 'STRING', 'NULLABLE', 'request.assignedTo.id'),
     col('assigned_by_id', 'STRING', 'NULLABLE', 'request.assignedBy.id'),
@@ -81,15 +88,21 @@ export const requestEvents: TableDeclaration = {
       'NULLABLE',
       'request.replyCount; NULL when it cannot be read as an integer without loss.',
     ),
-    col('ai_title', 'STRING', 'NULLABLE', 'request.AI_requestTitle'),
-    col('ai_summary', 'STRING', 'NULLABLE', 'request.AI_requestSummary'),
+    col('ai_title', 'STRING', 'NULLABLE', 'request.AI_requestTitle', 'text'),
+    col('ai_summary', 'STRING', 'NULLABLE', 'request.AI_requestSummary', 'text'),
     col('ai_sentiment', 'STRING', 'NULLABLE', 'request.AI_requestSentiment'),
     col('ai_urgency', 'STRING', 'NULLABLE', 'request.AI_requestUrgency'),
     col('ai_tags', 'STRING', 'REPEATED', 'request.AI_generatedTags'),
     col('is_internal_helpdesk', 'BOOL', 'NULLABLE', 'request.isInternalHelpdesk'),
     col('is_private_channel', 'BOOL', 'NULLABLE', 'request.isPrivateChannel'),
-    col('description_html', 'STRING', 'NULLABLE', 'request.description as sent (HTML).'),
-    col('description_text', 'STRING', 'NULLABLE', 'request.description as plain text: tags removed, entities decoded.'),
+    col('description_html', 'STRING', 'NULLABLE', 'request.description as sent (HTML).', 'text'),
+    col(
+      'description_text',
+      'STRING',
+      'NULLABLE',
+      'request.description as plain text: tags removed, entities decoded.',
+      'text',
+    ),
     col('request_ts', 'TIMESTAMP', 'NULLABLE', 'request.requestTs (Slack timestamp).'),
     col(
       'field_problems_json',
@@ -97,7 +110,13 @@ export const requestEvents: TableDeclaration = {
       'NULLABLE',
       'Fields of the wrong type, as the ingress recorded them (JSON), or NULL.',
     ),
-    col('payload_json', 'STRING', 'REQUIRED', 'The whole request object as JSON text, unknown fields included.'),
+    col(
+      'payload_json',
+      'STRING',
+      'REQUIRED',
+      'The whole request object as JSON text, unknown fields included.',
+      'payload',
+    ),
   ],
 };
 
@@ -114,9 +133,9 @@ export const requestActivity: TableDeclaration = {
     col('activity_ts', 'TIMESTAMP', 'NULLABLE', 'activity[].ts as a timestamp (microseconds).'),
     col('activity_ts_raw', 'STRING', 'NULLABLE', 'activity[].ts as sent (Slack timestamp text).'),
     col('user_id', 'STRING', 'NULLABLE', 'activity[].user.id'),
-    col('user_name', 'STRING', 'NULLABLE', 'activity[].user.name'),
-    col('text_html', 'STRING', 'NULLABLE', 'activity[].text as sent (HTML).'),
-    col('text_plain', 'STRING', 'NULLABLE', 'activity[].text as plain text.'),
+    col('user_name', 'STRING', 'NULLABLE', 'activity[].user.name', 'identity'),
+    col('text_html', 'STRING', 'NULLABLE', 'activity[].text as sent (HTML).', 'text'),
+    col('text_plain', 'STRING', 'NULLABLE', 'activity[].text as plain text.', 'text'),
   ],
 };
 
@@ -130,9 +149,9 @@ export const requestAssignments: TableDeclaration = {
     ...eventColumns,
     col('status', 'STRING', 'NULLABLE', 'request.status at that event.'),
     col('assigned_to_id', 'STRING', 'NULLABLE', 'request.assignedTo.id'),
-    col('assigned_to_name', 'STRING', 'NULLABLE', 'request.assignedTo.name'),
+    col('assigned_to_name', 'STRING', 'NULLABLE', 'request.assignedTo.name', 'identity'),
     col('assigned_by_id', 'STRING', 'NULLABLE', 'request.assignedBy.id'),
-    col('assigned_by_name', 'STRING', 'NULLABLE', 'request.assignedBy.name'),
+    col('assigned_by_name', 'STRING', 'NULLABLE', 'request.assignedBy.name', 'identity'),
   ],
 };
 
@@ -144,10 +163,10 @@ export const requestCsat: TableDeclaration = {
   clustering: ['request_id'],
   columns: [
     ...eventColumns,
-    col('rater', 'STRING', 'NULLABLE', 'Who gave the rating, as Thena wrote it.'),
+    col('rater', 'STRING', 'NULLABLE', 'Who gave the rating, as Thena wrote it.', 'identity'),
     col('rating', 'INT64', 'NULLABLE', 'The rating; NULL when the entry cannot be read.'),
-    col('comment', 'STRING', 'NULLABLE', 'The additional feedback, plain text, or NULL.'),
-    col('feedback_html', 'STRING', 'REQUIRED', 'The entry as sent (HTML).'),
+    col('comment', 'STRING', 'NULLABLE', 'The additional feedback, plain text, or NULL.', 'text'),
+    col('feedback_html', 'STRING', 'REQUIRED', 'The entry as sent (HTML).', 'text'),
   ],
 };
 
@@ -162,7 +181,7 @@ export const rejectedEvents: TableDeclaration = {
     col('source', 'STRING', 'REQUIRED', "'ingress' or the consumer service that failed."),
     col('reason', 'STRING', 'REQUIRED', 'Why, as a short code.'),
     col('details_json', 'STRING', 'NULLABLE', 'The problems found ([{path, message}] as JSON).'),
-    col('raw_body', 'STRING', 'NULLABLE', 'The body as received.'),
+    col('raw_body', 'STRING', 'NULLABLE', 'The body as received.', 'text'),
     col('origin_topic', 'STRING', 'NULLABLE', 'For consumer failures: the source topic.'),
     col('origin_partition', 'INT64', 'NULLABLE', 'For consumer failures: the source partition.'),
     col('origin_offset', 'STRING', 'NULLABLE', 'For consumer failures: the source offset.'),

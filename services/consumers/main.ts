@@ -16,14 +16,15 @@ import { bigQuerySink } from '../bigquery/sink.js';
 import { bigQueryDeadLetter } from '../bigquery/dead-letter.js';
 import { startConsumerHttp } from './http.js';
 import { consumerMetrics } from './runtime/metrics.js';
-import { startConsumer } from './runtime/runtime.js';
+import { startConsumer, type ConsumerServiceDeclaration } from './runtime/runtime.js';
+import { pseudonymizer } from './flatten/privacy.js';
 import type { Sink } from './runtime/sink.js';
 import { consumerServices, type ConsumerServiceName } from './services.js';
 import { parquetSink } from './sinks/parquet.js';
 
 async function main(): Promise<void> {
   const name = process.argv[2] as ConsumerServiceName | undefined;
-  const service = name ? consumerServices[name] : undefined;
+  let service: ConsumerServiceDeclaration | undefined = name ? consumerServices[name] : undefined;
   if (!service) {
     process.stderr.write(
       `usage: consumer <service>, where <service> is one of: ${Object.keys(consumerServices).join(', ')}\n`,
@@ -32,6 +33,19 @@ async function main(): Promise<void> {
   }
   const config = loadConfig();
   const logger = createLogger(service.name, config);
+  if (config.PSEUDONYMIZATION_KEY) {
+    // Both sinks see the same pseudonymised rows.
+    const privacy = pseudonymizer(config.PSEUDONYMIZATION_KEY);
+    const { flatten, table } = service;
+    service = {
+      ...service,
+      flatten: (message) => {
+        const out = flatten(message);
+        return { ...out, rows: out.rows.map((row) => privacy.row(table, row)) };
+      },
+    };
+    logger.info('PSEUDONYMIZATION_KEY is set: names and e-mail addresses are written as keyed hashes');
+  }
   const registry = createRegistry(service.name);
   const metrics = consumerMetrics(registry);
   const files = new Counter({

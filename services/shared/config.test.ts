@@ -101,6 +101,12 @@ describe('parseConfig', () => {
     ]);
   });
 
+  it('never echoes the pseudonymisation key either', () => {
+    expect(problems({ PSEUDONYMIZATION_KEY: 'too-short-secret' })).toEqual([
+      'PSEUDONYMIZATION_KEY: (value hidden) is not valid; expected at least 32 printable ASCII characters, e.g. the output of `openssl rand -hex 32`',
+    ]);
+  });
+
   it('describes every variable for the documentation', () => {
     expect(describeVariables().map((v) => v.name)).toContain('INGRESS_AUTH_TOKENS');
     expect(describeVariables().every((v) => v.description.length > 10)).toBe(true);

@@ -13,6 +13,8 @@ export const redactedPaths = [
   'request.headers.authorization',
   'INGRESS_AUTH_TOKENS',
   'config.INGRESS_AUTH_TOKENS',
+  'PSEUDONYMIZATION_KEY',
+  'config.PSEUDONYMIZATION_KEY',
 ];
 
 /** One logger per process, labelled with the service's name. `destination` is for tests. */

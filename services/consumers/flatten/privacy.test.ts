@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { pseudonymizer } from './privacy.js';
+import { requestEventsFlattener } from './request-events.js';
+import { requestCsatFlattener } from './request-csat.js';
+import { requestActivityFlattener } from './request-activity.js';
+import { requestAssignmentsFlattener } from './request-assignments.js';
+import { requestActivity, requestAssignments, requestCsat, requestEvents } from '../../../schemas/tables.js';
+import { envelopeMessage } from '../../../test/fixtures/envelopes.js';
+import { seedBody, webhook } from '../../../test/fixtures/webhooks.js';
+
+const p = pseudonymizer('a-test-key-of-at-least-32-characters!!');
+
+describe('pseudonymisation', () => {
+  it('gives the same value the same pseudonym, and another key another one', () => {
+    expect(p.value('ana@example.com')).toMatch(/^p_[0-9a-f]{24}$/);
+    expect(p.value('ana@example.com')).toBe(p.value('ana@example.com'));
+    expect(p.value('ana@example.com')).not.toBe(p.value('bo@example.com'));
+    expect(pseudonymizer('another-key-of-at-least-32-characters!!').value('ana@example.com')).not.toBe(
+      p.value('ana@example.com'),
+    );
+  });
+
+  it('masks e-mail addresses in free text, whatever their case, and keeps the words', () => {
+    expect(p.text('Write to Ana@Example.com or bo@example.org, thanks')).toBe(
+      `Write to ${p.value('ana@example.com')} or ${p.value('bo@example.org')}, thanks`,
+    );
+  });
+
+  it('leaves no name or e-mail address of the seed sample in any table', () => {
+    const message = envelopeMessage(seedBody);
+    const rows = [
+      ...requestEventsFlattener(message).rows.map((r) => p.row(requestEvents, r)),
+      ...requestActivityFlattener(message).rows.map((r) => p.row(requestActivity, r)),
+      ...requestAssignmentsFlattener(message).rows.map((r) => p.row(requestAssignments, r)),
+      ...requestCsatFlattener(message).rows.map((r) => p.row(requestCsat, r)),
+    ];
+    const text = JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? String(v) : v));
+    for (const personal of [
+      '@example.com',
+      'lorem.ipsum_customer',
+      'lorem.ipsum_assigner',
+      'assigned.to_name',
+      'Lorem Customer Ipsum',
+    ]) {
+      expect(text, personal).not.toContain(personal);
+    }
+    const payload = JSON.parse(rows[0]!.payload_json as string);
+    expect(payload.requestor).toMatchObject({
+      firstName: p.value('Lorem'),
+      lastName: p.value('Ipsum'),
+      id: 'REQ123456',
+    });
+    // Not a person: a configured field's name stays.
+    expect(payload.configuredFieldValues.Product[0].name).toBe('Product Lorem');
+    // Still joinable: the assignee's pseudonym is the same in the payload and in its column.
+    const assignment = rows.find((r) => 'assigned_to_name' in r)!;
+    expect(JSON.parse(rows[0]!.payload_json as string).assignedTo.name).toBe(assignment.assigned_to_name);
+    // And what is not personal stays as it was.
+    expect(rows[0]).toMatchObject({ status: 'ASSIGNED', team_name: 'Team Lorem Ipsum', reply_count: 8 });
+  });
+
+  it('replaces the rater inside the CSAT text as well', () => {
+    const row = p.row(
+      requestCsat,
+      requestCsatFlattener(
+        envelopeMessage(
+          webhook({ feedbacks: '<p>Zoë Ng gave 5 with additional feedback of mail zoe@example.com</p>' }),
+        ),
+      ).rows[0]!,
+    );
+    expect(row.rater).toBe(p.value('Zoë Ng'));
+    expect(row.feedback_html).toBe(
+      `<p>${p.value('Zoë Ng')} gave 5 with additional feedback of mail ${p.value('zoe@example.com')}</p>`,
+    );
+    expect(row.comment).toBe(`mail ${p.value('zoe@example.com')}`);
+  });
+});

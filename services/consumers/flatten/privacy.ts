@@ -1,0 +1,73 @@
+// Opt-in pseudonymisation of personal data in the tables (PSEUDONYMIZATION_KEY). Names and e-mail
+// addresses become keyed hashes (HMAC-SHA-256), the same for the same value everywhere, so
+// analysts can still count and join on them but cannot read them back without the key. Free text
+// keeps its words, with e-mail addresses (and the row's own names) replaced by their hashes.
+// Which columns are personal is declared in schemas/tables.ts.
+import { createHmac } from 'node:crypto';
+import type { TableDeclaration } from '../../../schemas/tables.js';
+import type { Row } from './event.js';
+import { parseFeedbacks } from './request-csat.js';
+
+/** The raters named in a CSAT text, to hide inside it. */
+const raters = (feedbacks: string) => parseFeedbacks(feedbacks).flatMap((e) => (e.rater ? [e.rater] : []));
+
+const emailPattern = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+/** Objects of Thena's payload that describe a person, and their fields that identify one. */
+const personKeys = new Set(['requestor', 'sender', 'assignedTo', 'assignedBy', 'closed_by', 'user']);
+const identityKeys = new Set(['email', 'name', 'firstName', 'lastName']);
+
+export interface Pseudonymizer {
+  /** The pseudonym of one value: "p_" and 24 hex characters. */
+  value(v: string): string;
+  /** Free text with its e-mail addresses, and the given names, replaced by their pseudonyms. */
+  text(v: string, names?: readonly string[]): string;
+  /** A table row with its personal columns treated according to their declaration. */
+  row(table: TableDeclaration, row: Row): Row;
+}
+
+export function pseudonymizer(key: string): Pseudonymizer {
+  const value = (v: string) => `p_${createHmac('sha256', key).update(v).digest('hex').slice(0, 24)}`;
+  const text = (v: string, names: readonly string[] = []) => {
+    let out = v.replace(emailPattern, (email) => value(email.toLowerCase()));
+    // Longest first, so "ana lima" goes before "ana".
+    for (const name of [...names].filter((n) => n.length >= 3).sort((a, b) => b.length - a.length)) {
+      out = out.split(name).join(value(name));
+    }
+    return out;
+  };
+  /** `inPerson`: the node is a field of a person object; `names`: names to hide in texts. */
+  const payload = (node: unknown, key: string | undefined, inPerson: boolean, names: string[]): unknown => {
+    if (typeof node === 'string') {
+      if (node === '') return node;
+      if ((inPerson && identityKeys.has(key ?? '')) || key === 'customer_name') {
+        return value(key === 'email' ? node.toLowerCase() : node);
+      }
+      return text(node, key === 'feedbacks' ? [...names, ...raters(node)] : names);
+    }
+    if (Array.isArray(node)) return node.map((item) => payload(item, undefined, false, names));
+    if (node !== null && typeof node === 'object') {
+      const person = personKeys.has(key ?? '');
+      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, payload(v, k, person, names)]));
+    }
+    return node;
+  };
+  return {
+    value,
+    text,
+    row(table, row) {
+      const out: Row = { ...row };
+      const names = table.columns
+        .filter((c) => c.personal === 'identity' && typeof row[c.name] === 'string')
+        .map((c) => row[c.name] as string);
+      for (const c of table.columns) {
+        const v = row[c.name];
+        if (typeof v !== 'string' || !c.personal) continue;
+        if (c.personal === 'identity') out[c.name] = v === '' ? v : value(v);
+        else if (c.personal === 'text')
+          out[c.name] = text(v, c.name === 'feedback_html' ? [...names, ...raters(v)] : names);
+        else out[c.name] = JSON.stringify(payload(JSON.parse(v), undefined, false, names));
+      }
+      return out;
+    },
+  };
+}
