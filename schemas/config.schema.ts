@@ -39,6 +39,15 @@ export const configSchema = {
       description: 'How long a webhook waits for Kafka to acknowledge its event before the answer is 503.',
       'x-expected': 'milliseconds from 100 to 60000, e.g. 5000',
     },
+    INGRESS_REQUEST_TIMEOUT_MS: {
+      type: 'integer',
+      minimum: 1000,
+      maximum: 300000,
+      default: 30000,
+      description:
+        'A request whose headers and body have not fully arrived by then is cut off (slow clients cannot hold connections open).',
+      'x-expected': 'milliseconds from 1000 to 300000, e.g. 30000',
+    },
     INGRESS_RATE_LIMIT_PER_MINUTE: {
       type: 'integer',
       minimum: 0,

@@ -18,6 +18,7 @@ export type IngressSettings = Pick<
   | 'INGRESS_SPOOL_DIR'
   | 'INGRESS_SPOOL_MAX_BYTES'
   | 'INGRESS_RATE_LIMIT_PER_MINUTE'
+  | 'INGRESS_REQUEST_TIMEOUT_MS'
 >;
 
 export async function buildApp(deps: {
@@ -33,7 +34,8 @@ export async function buildApp(deps: {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.INGRESS_BODY_LIMIT_BYTES,
     // A body that never finishes arriving is cut off rather than held open.
-    requestTimeout: 30_000,
+    requestTimeout: config.INGRESS_REQUEST_TIMEOUT_MS,
+    connectionTimeout: config.INGRESS_REQUEST_TIMEOUT_MS,
     return503OnClosing: true,
   });
   const metrics = ingressMetrics(registry);
@@ -48,6 +50,7 @@ export async function buildApp(deps: {
   await app.register(webhookRoutes, {
     authTokens: config.INGRESS_AUTH_TOKENS,
     rateLimitPerMinute: config.INGRESS_RATE_LIMIT_PER_MINUTE,
+    requestTimeoutMs: config.INGRESS_REQUEST_TIMEOUT_MS,
     bodyLimit: config.INGRESS_BODY_LIMIT_BYTES,
     metrics,
   });

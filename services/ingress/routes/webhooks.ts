@@ -14,6 +14,8 @@ export interface WebhookRouteOptions {
   authTokens: readonly string[];
   /** Requests per client address per minute; 0 for no limit. */
   rateLimitPerMinute: number;
+  /** Time allowed to receive a whole request; a body still trickling in after it is cut off. */
+  requestTimeoutMs: number;
   bodyLimit: number;
   metrics: IngressMetrics;
 }
@@ -32,6 +34,21 @@ export default async function webhookRoutes(app: FastifyInstance, opts: WebhookR
     // Per client address, in memory: one instance's view, which is what protects it.
     await app.register(rateLimit, { max: opts.rateLimitPerMinute, timeWindow: 60_000 });
   }
+
+  // A body that trickles in (slow loris) would hold a connection and its buffer for as long as
+  // the client likes; Node's own request timeout is checked too coarsely to rely on. Cut it off.
+  const bodyDeadlines = new WeakMap<object, NodeJS.Timeout>();
+  app.addHook('onRequest', async (request) => {
+    const timer = setTimeout(() => {
+      request.log.warn({ timeoutMs: opts.requestTimeoutMs }, 'request not received in time: connection closed');
+      request.raw.destroy();
+    }, opts.requestTimeoutMs);
+    timer.unref();
+    bodyDeadlines.set(request.raw, timer);
+  });
+  const received = async (request: { raw: object }) => clearTimeout(bodyDeadlines.get(request.raw));
+  app.addHook('preHandler', received);
+  app.addHook('onResponse', received);
 
   // Keep the body as text: the envelope embeds it unchanged, and classify() parses it once.
   app.removeAllContentTypeParsers();
