@@ -66,4 +66,12 @@ describe('Spool', () => {
       SpoolFullError,
     );
   });
+
+  it('gives back a record larger than its read window', async () => {
+    const spool = Spool.open(dir(), 64 * 1024 * 1024);
+    const big = { topic: 't', key: null, value: 'x'.repeat(6 * 1024 * 1024) };
+    await spool.append(msg(1));
+    await spool.append(big);
+    expect((await drainAll(spool)).map((v) => v.length)).toEqual([7, big.value.length]);
+  });
 });

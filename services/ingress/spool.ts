@@ -11,6 +11,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   rmSync,
   statSync,
   truncateSync,
@@ -36,6 +37,18 @@ interface Segment {
 const segmentName = (seq: number) => `segment-${String(seq).padStart(12, '0')}.log`;
 const cursorPath = (s: Segment) => `${s.path}.cursor`;
 const headerBytes = 8;
+const peekWindowBytes = 4 * 1024 * 1024;
+
+function readRange(path: string, from: number, length: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    const read = readSync(fd, buf, 0, length, from);
+    return buf.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Records of `buf` from `from`; stops at the first torn or corrupt frame, returning where. */
 function scanRecords(
@@ -62,6 +75,7 @@ export class Spool {
   private fd: number | undefined;
   private pending: { frame: Buffer; resolve: () => void; reject: (e: Error) => void }[] = [];
   private flushing = false;
+  private pendingBytes = 0;
   /** Records lost to a torn write found at open. */
   readonly tornRecords: number;
   private records = 0;
@@ -128,12 +142,12 @@ export class Spool {
     frame.writeUInt32BE(payload.length, 0);
     frame.writeUInt32BE(crc32(payload), 4);
     payload.copy(frame, headerBytes);
-    const queued = this.pending.reduce((n, p) => n + p.frame.length, 0);
-    if (this.bytes + queued + frame.length > this.maxBytes) {
+    if (this.bytes + this.pendingBytes + frame.length > this.maxBytes) {
       return Promise.reject(new SpoolFullError(`the spool holds ${this.bytes} bytes, its bound is ${this.maxBytes}`));
     }
     return new Promise((resolve, reject) => {
       this.pending.push({ frame, resolve, reject });
+      this.pendingBytes += frame.length;
       if (!this.flushing) setImmediate(() => this.flush());
       this.flushing = true;
     });
@@ -142,6 +156,7 @@ export class Spool {
   /** Writes every pending frame, then one fsync for all of them. */
   private flush(): void {
     const batch = this.pending.splice(0);
+    this.pendingBytes = 0;
     try {
       let active = this.segments.at(-1);
       if (!active || this.fd === undefined || active.size >= this.segmentBytes) {
@@ -174,9 +189,17 @@ export class Spool {
   peek(max: number): { messages: OutgoingMessage[]; acknowledge: () => void } | undefined {
     const segment = this.segments.find((s) => s.cursor < s.size);
     if (!segment) return undefined;
-    const buf = readFileSync(segment.path).subarray(0, segment.size);
-    const { records } = scanRecords(buf, segment.cursor);
-    const taken = records.slice(0, max);
+    // Read from the cursor on, a window at a time, not the whole segment on every call: a drain
+    // of a full segment would otherwise read it once per batch.
+    const remaining = segment.size - segment.cursor;
+    let taken: { end: number; value: OutgoingMessage }[] = [];
+    for (let window = Math.min(remaining, peekWindowBytes); ; window = Math.min(remaining, window * 2)) {
+      const buf = readRange(segment.path, segment.cursor, window);
+      taken = scanRecords(buf, 0)
+        .records.slice(0, max)
+        .map((r) => ({ end: segment.cursor + r.end, value: r.value }));
+      if (taken.length > 0 || window === remaining) break;
+    }
     if (taken.length === 0) return undefined;
     return {
       messages: taken.map((r) => r.value),
