@@ -16,6 +16,7 @@ import { eventEnvelope } from '../../services/ingress/envelope.js';
 import { createKafka, createProducer, ensureTopics } from '../../services/shared/kafka.js';
 import { testPorts } from '../support/global-setup.js';
 import { quietLogger } from '../support/lake.js';
+import { lakeFilePattern } from '../../services/consumers/sinks/parquet.js';
 import { waitFor } from '../support/wait.js';
 import { webhook } from '../fixtures/webhooks.js';
 
@@ -110,7 +111,7 @@ describe('request-events consumer under SIGKILL', () => {
       const db = await (await DuckDBInstance.create(':memory:')).connect();
       for (const day of readdirSync(join(lakeDir, 'request_events'))) {
         for (const file of readdirSync(join(lakeDir, 'request_events', day)).filter((f) => !f.startsWith('.'))) {
-          expect(file).toMatch(/^p\d+-o\d{20}\.parquet$/);
+          expect(file).toMatch(lakeFilePattern);
           await db.run(`SELECT count(*) FROM read_parquet('${join(lakeDir, 'request_events', day, file)}')`);
         }
       }

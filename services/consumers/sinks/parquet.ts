@@ -1,9 +1,15 @@
 // The lake sink: each batch becomes one Parquet file per day of its rows, named from the Kafka
-// partition and the batch's first offset:
-//   <LAKE_DIR>/<table>/dt=YYYY-MM-DD/p<partition>-o<first offset, 20 digits>.parquet
+// partition, the batch's first offset and the writing sink instance:
+//   <LAKE_DIR>/<table>/dt=YYYY-MM-DD/p<partition>-o<first offset, 20 digits>-<writer id>.parquet
 // A file is written hidden, fsynced and renamed into place (writeParquetFile), so readers see
 // whole files only. Offsets are committed after the rename; on (re)assignment, files of the
 // partition that start at or past the resume offset were never committed and are removed.
+//
+// The writer id keeps two instances that both believe they own a partition (one stalled past its
+// session, the other already assigned) from writing the same file name: without it, the stalled
+// one's late rename could replace a file the other had committed, losing rows. With it, the late
+// file only repeats rows, which the views remove.
+import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TableDeclaration } from '../../../schemas/tables.js';
@@ -11,8 +17,10 @@ import type { Row } from '../flatten/event.js';
 import { tempFileTarget, writeParquetFile } from '../parquet/writer.js';
 import type { Sink, SinkBatch } from '../runtime/sink.js';
 
-const fileName = (partition: number, firstOffset: string) => `p${partition}-o${firstOffset.padStart(20, '0')}.parquet`;
-const filePattern = /^p(\d+)-o(\d{20})\.parquet$/;
+const fileName = (partition: number, firstOffset: string, writer: string) =>
+  `p${partition}-o${firstOffset.padStart(20, '0')}-${writer}.parquet`;
+/** Also matches names without a writer id, as files written before it was added are. */
+export const lakeFilePattern = /^p(\d+)-o(\d{20})(?:-[0-9a-f]{8})?\.parquet$/;
 
 /** The UTC day of a microsecond timestamp, as the dt= folder names it. */
 export function dayOf(micros: bigint): string {
@@ -24,11 +32,14 @@ export interface ParquetSinkOptions {
   table: TableDeclaration;
   /** Called with each file made visible, for metrics. */
   onFile?: (path: string, rows: number, bytes: number) => void;
+  /** 8 hex digits naming this writer in its files; random by default. */
+  writerId?: string;
 }
 
 export function parquetSink(opts: ParquetSinkOptions): Sink {
   const tableDir = join(opts.lakeDir, opts.table.name);
   const column = opts.table.partitionColumn;
+  const writer = opts.writerId ?? randomBytes(4).toString('hex');
 
   const byDay = (rows: Row[]) => {
     const days = new Map<string, Row[]>();
@@ -48,7 +59,7 @@ export function parquetSink(opts: ParquetSinkOptions): Sink {
     for (const day of dayDirs.filter((d) => d.startsWith('dt='))) {
       for (const file of await readdir(join(tableDir, day)).catch(() => [] as string[])) {
         // A hidden temporary file left by a crash counts as the file it was to become.
-        const m = filePattern.exec(tempFileTarget(file) ?? file);
+        const m = lakeFilePattern.exec(tempFileTarget(file) ?? file);
         if (m && Number(m[1]) === partition && BigInt(m[2]!) >= offset) found.push(join(tableDir, day, file));
       }
     }
@@ -62,14 +73,14 @@ export function parquetSink(opts: ParquetSinkOptions): Sink {
     },
     async writeBatch(batch: SinkBatch) {
       for (const [day, rows] of byDay(batch.rows)) {
-        const path = join(tableDir, `dt=${day}`, fileName(batch.partition, batch.firstOffset));
+        const path = join(tableDir, `dt=${day}`, fileName(batch.partition, batch.firstOffset, writer));
         const written = await writeParquetFile(opts.table, rows, path);
         opts.onFile?.(path, written.rows, written.bytes);
       }
     },
     async discard(batch: SinkBatch) {
       for (const day of byDay(batch.rows).keys()) {
-        await rm(join(tableDir, `dt=${day}`, fileName(batch.partition, batch.firstOffset)), { force: true });
+        await rm(join(tableDir, `dt=${day}`, fileName(batch.partition, batch.firstOffset, writer)), { force: true });
       }
     },
     async close() {},
