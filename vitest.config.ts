@@ -26,6 +26,19 @@ export default defineConfig({
           hookTimeout: 300_000,
         },
       },
+      {
+        test: {
+          // The fault suite: the whole pipeline (its own broker, emulator and service processes)
+          // under load while pieces are stopped and killed. It runs after the other projects, one
+          // file at a time, since it wants both cores.
+          name: 'faults',
+          include: ['test/faults/**/*.faults.test.ts'],
+          sequence: { groupOrder: 1 },
+          fileParallelism: false,
+          testTimeout: 900_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });

@@ -11,6 +11,7 @@ import { createKafka, createProducer } from '../shared/kafka.js';
 import { onShutdown, runService } from '../shared/lifecycle.js';
 import { createLogger } from '../shared/logger.js';
 import { createRegistry } from '../shared/metrics.js';
+import { isRetryable, keepTrying } from '../shared/retry.js';
 import { migrate } from '../bigquery/migrate.js';
 import { bigQuerySink } from '../bigquery/sink.js';
 import { bigQueryDeadLetter } from '../bigquery/dead-letter.js';
@@ -62,7 +63,17 @@ async function main(): Promise<void> {
   });
   const kafka = createKafka({ clientId: `thena-${service.name}`, brokers: config.KAFKA_BROKERS, logger });
   const producer = createProducer(kafka);
-  await producer.connect();
+  // Started during a Kafka outage (or restarted by one), wait for the broker rather than exit into
+  // a restart loop.
+  await keepTrying(() => producer.connect(), {
+    initialMs: 1_000,
+    maxMs: 30_000,
+    onRetry: (err, waitMs) =>
+      logger.warn(
+        { brokers: config.KAFKA_BROKERS, err: (err as Error).message, retryInMs: waitMs },
+        'Kafka is not reachable; waiting for it before consuming',
+      ),
+  });
   const publish = async (m: { topic: string; key: string | null; value: string; headers?: Record<string, string> }) =>
     void (await producer.send({
       topic: m.topic,
@@ -82,7 +93,19 @@ async function main(): Promise<void> {
     logger.info('BIGQUERY_PROJECT is not set: the BigQuery sink is off');
   } else {
     if (config.BIGQUERY_MIGRATE_ON_START) {
-      const report = await migrate(bq, { dataset: config.BIGQUERY_DATASET, location: config.BIGQUERY_LOCATION });
+      const report = await keepTrying(
+        () => migrate(bq, { dataset: config.BIGQUERY_DATASET, location: config.BIGQUERY_LOCATION }),
+        {
+          initialMs: 1_000,
+          maxMs: 30_000,
+          retryIf: isRetryable,
+          onRetry: (err, waitMs) =>
+            logger.warn(
+              { err: (err as Error).message, retryInMs: waitMs },
+              'BigQuery is not reachable; waiting for it to migrate the dataset',
+            ),
+        },
+      );
       logger.info({ created: report.created, altered: report.altered }, 'BigQuery migrated');
     }
     sinks.push(

@@ -4,7 +4,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** In creation order: request_latest reads request_history. */
-export const viewNames = ['request_history', 'activity', 'assignments', 'csat', 'request_latest'] as const;
+export const viewNames = [
+  'request_history',
+  'activity',
+  'assignments',
+  'csat',
+  'rejections',
+  'request_latest',
+] as const;
 export type ViewName = (typeof viewNames)[number];
 
 const viewsDir = join(import.meta.dirname, '../../infra/views');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, isRetryable, RetryableError } from './retry.js';
+import { backoffMs, isRetryable, keepTrying, RetryableError } from './retry.js';
 
 describe('backoffMs', () => {
   it('grows exponentially up to the cap, scaled by the jitter', () => {
@@ -34,5 +34,39 @@ describe('isRetryable', () => {
     ['an explicit RetryableError', new RetryableError('later'), true],
   ])('%s -> %s', (_name, err, expected) => {
     expect(isRetryable(err)).toBe(expected);
+  });
+});
+
+describe('keepTrying', () => {
+  it('retries with growing waits until the call succeeds', async () => {
+    let calls = 0;
+    const waits: number[] = [];
+    const result = await keepTrying(
+      async () => {
+        if (++calls < 4) throw new Error(`down ${calls}`);
+        return 'up';
+      },
+      {
+        initialMs: 100,
+        maxMs: 250,
+        random: () => 0.999999,
+        onRetry: (_err, wait) => waits.push(wait),
+        sleep: async () => undefined,
+      },
+    );
+    expect(result).toBe('up');
+    expect(waits).toEqual([100, 200, 250]);
+  });
+
+  it('throws at once an error it is told not to retry', async () => {
+    let calls = 0;
+    const attempt = async () => {
+      calls++;
+      throw new Error('bad credentials');
+    };
+    await expect(
+      keepTrying(attempt, { initialMs: 1, maxMs: 1, retryIf: isRetryable, onRetry: () => undefined }),
+    ).rejects.toThrow('bad credentials');
+    expect(calls).toBe(1);
   });
 });

@@ -42,3 +42,31 @@ export function isRetryable(err: unknown): boolean {
   if (typeof e.code === 'string' && retryableCodes.has(e.code)) return true;
   return e.cause !== undefined && e.cause !== err ? isRetryable(e.cause) : false;
 }
+
+export interface KeepTryingOptions extends BackoffOptions {
+  /** Only errors this accepts are retried; others are thrown at once. Default: every error. */
+  retryIf?: (err: unknown) => boolean;
+  /** Told of each failure that will be retried, and the wait before the next try. */
+  onRetry: (err: unknown, waitMs: number, attempt: number) => void;
+  /** For tests: how to wait. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Calls `attempt` until it succeeds, waiting with backoff between failures. For what a service
+ * needs before it can start (its broker, its warehouse): it waits out an outage instead of exiting
+ * into a restart loop.
+ */
+export async function keepTrying<T>(attempt: () => Promise<T>, opts: KeepTryingOptions): Promise<T> {
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (opts.retryIf && !opts.retryIf(err)) throw err;
+      const wait = backoffMs(n, opts);
+      opts.onRetry(err, wait, n);
+      await sleep(wait);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+// Kafka stopped, and the ingress killed with SIGKILL twice while it spools under load (restarted
+// each time with Kafka still down), then Kafka started again. Every webhook answered 202 before a
+// kill was fsynced to the spool and is delivered; those cut off mid-request are retried as Thena
+// retries. Afterwards both sinks' views hold every accepted fact exactly once.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectedCounts, expectSettledExactly } from '../support/accounting.js';
+import { WebhookLoad } from '../support/load.js';
+import { busyConsumers, faultPorts, Pipeline, sleep } from '../support/pipeline.js';
+import { waitFor } from '../support/wait.js';
+
+describe('ingress killed while spooling', () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    p = await Pipeline.start({ name: 'faults-ingress-kill', ports: faultPorts, env: busyConsumers, supervise: true });
+  });
+  afterAll(() => p?.close());
+
+  it('delivers every acknowledged webhook once Kafka and the ingress are back', async () => {
+    const load = new WebhookLoad({ url: p.ingressUrl, token: p.token, ratePerSecond: 20, invalidEvery: 25 });
+    load.start();
+    await sleep(5_000);
+
+    await p.stopKafka();
+    for (let kill = 0; kill < 2; kill++) {
+      await sleep(8_000 + Math.random() * 2_000);
+      expect(await p.ingress.metric('thena_ingress_spool_records')).toBeGreaterThan(0);
+      await p.ingress.kill();
+      // Back at once, with Kafka still down: it reopens the spool (cutting a torn tail) and answers.
+      await p.ingress.start();
+    }
+    await sleep(8_000);
+
+    await p.startKafka();
+    const readyz = async () => (await (await fetch(`${p.ingressUrl}/readyz`)).json()) as { status: string };
+    await waitFor('the spool drained', async () => (await readyz()).status === 'ready', 120_000, 1_000);
+    await sleep(5_000);
+    await load.stop();
+
+    expect(load.unexpected).toEqual([]);
+    expect(load.givenUp).toEqual([]);
+    expect(load.answers.get('network')).toBeGreaterThan(0); // the kills did cut requests off
+    const { lake } = await expectSettledExactly(p, load);
+    console.log(
+      `ingress kills: ${load.summary()}; service restarts ${JSON.stringify(p.crashes())}; facts per view ${JSON.stringify(expectedCounts(lake))}`,
+    );
+  });
+});

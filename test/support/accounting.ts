@@ -1,0 +1,182 @@
+// Event-id accounting for fault tests: what the lake's and BigQuery's views hold, against what the
+// webhooks that were answered 202 should produce. The expected facts come from running the
+// services' own flatteners over the accepted bodies, so every table is counted, not only
+// request_events: each expected fact present exactly once, nothing that was never sent.
+import { expect } from 'vitest';
+import type { BigQuery } from '@google-cloud/bigquery';
+import type { TableDeclaration } from '../../schemas/tables.js';
+import { eventEnvelope } from '../../services/ingress/envelope.js';
+import { classify } from '../../services/ingress/webhook.js';
+import { consumerServices } from '../../services/consumers/services.js';
+import { openLake } from '../../services/lake/duckdb.js';
+import type { WebhookLoad } from './load.js';
+
+/** The view analysts query for each table fed by the events topic. */
+const factViews = {
+  request_history: consumerServices['request-events'],
+  activity: consumerServices['request-activity'],
+  assignments: consumerServices['request-assignments'],
+  csat: consumerServices['request-csat'],
+} as const;
+type FactView = keyof typeof factViews;
+const viewNames = Object.keys(factViews) as FactView[];
+
+const keyOf = (table: TableDeclaration, row: Record<string, unknown>) =>
+  table.factKey.map((c) => (row[c] === null || row[c] === undefined ? '\u2205' : String(row[c]))).join('|');
+
+/** Fact keys per view that `bodies` produce when flattened. */
+export function factsOf(bodies: unknown[]): Record<FactView, Set<string>> {
+  const out = Object.fromEntries(viewNames.map((v) => [v, new Set<string>()])) as Record<FactView, Set<string>>;
+  for (const body of bodies) {
+    const result = classify(JSON.stringify(body));
+    if (result.kind !== 'accepted') continue;
+    const value = eventEnvelope(result, new Date());
+    for (const view of viewNames) {
+      const service = factViews[view];
+      for (const row of service.flatten({ topic: service.topic, partition: 0, offset: '0', value }).rows) {
+        out[view].add(keyOf(service.table, row));
+      }
+    }
+  }
+  return out;
+}
+
+/** What one sink's views hold: fact keys per view (with repeats), and the dead-letter records. */
+export interface SinkContents {
+  facts: Record<FactView, string[]>;
+  rejected: { source: string; rawBody: string | null; dlq: string }[];
+}
+
+export async function lakeContents(lakeDir: string): Promise<SinkContents> {
+  const lake = await openLake(lakeDir);
+  try {
+    const read = async (sql: string) => (await lake.runAndReadAll(sql)).getRowObjectsJS();
+    return await contents(read);
+  } finally {
+    lake.closeSync();
+  }
+}
+
+export async function bigQueryContents(bq: BigQuery, project: string, dataset: string): Promise<SinkContents> {
+  return contents(async (sql) => {
+    const [rows] = await bq.query(
+      sql.replace(/FROM (\w+)/, (_, name: string) => `FROM \`${project}.${dataset}.${name}\``),
+    );
+    return rows as Record<string, unknown>[];
+  });
+}
+
+async function contents(read: (sql: string) => Promise<Record<string, unknown>[]>): Promise<SinkContents> {
+  const facts = {} as Record<FactView, string[]>;
+  for (const view of viewNames) {
+    const table = factViews[view].table;
+    facts[view] = (await read(`SELECT ${table.factKey.join(', ')} FROM ${view}`)).map((r) => keyOf(table, r));
+  }
+  const rejected = (await read(`SELECT source, raw_body, dlq_partition, dlq_offset FROM rejections`)).map((r) => ({
+    source: String(r.source),
+    rawBody: (r.raw_body as string | null) ?? null,
+    dlq: `${String(r.dlq_partition)}/${String(r.dlq_offset)}`,
+  }));
+  return { facts, rejected };
+}
+
+export interface Account {
+  /** Per view: expected facts, and how many are missing, repeated or never sent. */
+  views: Record<FactView, { expected: number; missing: number; repeated: number; extra: number }>;
+  /** Invalid bodies answered 400 that are not in the rejections view. */
+  rejectedMissing: number;
+  /** Rows of the rejections view that repeat a dead-letter record, or are not an ingress rejection of ours. */
+  rejectedRepeated: number;
+  rejectedOther: number;
+}
+
+export function account(load: WebhookLoad, sink: SinkContents): Account {
+  const acceptedBodies = load.sent.filter((s) => s.eventId && load.accepted.has(s.eventId)).map((s) => s.body);
+  const expected = factsOf(acceptedBodies);
+  // A body the ingress took but whose answer was lost (a kill mid-request) may be present too.
+  const allowed = factsOf(load.sent.map((s) => s.body));
+  const views = {} as Account['views'];
+  for (const view of viewNames) {
+    const counts = new Map<string, number>();
+    for (const key of sink.facts[view]) counts.set(key, (counts.get(key) ?? 0) + 1);
+    views[view] = {
+      expected: expected[view].size,
+      missing: [...expected[view]].filter((k) => !counts.has(k)).length,
+      repeated: [...counts.values()].filter((n) => n > 1).length,
+      extra: [...counts.keys()].filter((k) => !allowed[view].has(k)).length,
+    };
+  }
+  const markers = new Set<string>();
+  let rejectedOther = 0;
+  for (const r of sink.rejected) {
+    const marker = r.source === 'ingress' ? markerOf(r.rawBody) : undefined;
+    if (marker) markers.add(marker);
+    else rejectedOther++;
+  }
+  return {
+    views,
+    rejectedMissing: [...load.rejected].filter((m) => !markers.has(m)).length,
+    rejectedRepeated: sink.rejected.length - new Set(sink.rejected.map((r) => r.dlq)).size,
+    rejectedOther,
+  };
+}
+
+function markerOf(rawBody: string | null): string | undefined {
+  try {
+    const marker = (JSON.parse(rawBody ?? '') as { request?: { marker?: unknown } }).request?.marker;
+    return typeof marker === 'string' ? marker : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const complete = (a: Account) => Object.values(a.views).every((v) => v.missing === 0) && a.rejectedMissing === 0;
+
+/** Asserts the account is exact: nothing missing, nothing repeated, nothing that was never sent. */
+export function expectExact(sink: string, a: Account): void {
+  const exact = {
+    views: Object.fromEntries(
+      Object.entries(a.views).map(([view, v]) => [view, { expected: v.expected, missing: 0, repeated: 0, extra: 0 }]),
+    ),
+    rejectedMissing: 0,
+    rejectedRepeated: 0,
+    rejectedOther: 0,
+  };
+  expect(a, `${sink}: every accepted fact exactly once`).toEqual(exact);
+  for (const v of Object.values(a.views)) expect(v.expected).toBeGreaterThan(0);
+}
+
+/**
+ * Waits until both sinks hold every accepted fact (the consumers catch up at their own pace),
+ * then asserts that each holds them exactly once. On a timeout the error carries the last count.
+ */
+export async function expectSettledExactly(
+  p: { lakeDir: string; bq: BigQuery; project: string; dataset: string },
+  load: WebhookLoad,
+  timeoutMs = 240_000,
+): Promise<{ lake: Account; bigquery: Account }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lake = account(load, await lakeContents(p.lakeDir));
+    const bigquery = await bigQueryContents(p.bq, p.project, p.dataset).then(
+      (c) => account(load, c),
+      (err: Error) => err,
+    );
+    if (!(bigquery instanceof Error) && complete(lake) && complete(bigquery)) {
+      expectExact('lake', lake);
+      expectExact('bigquery', bigquery);
+      return { lake, bigquery };
+    }
+    if (Date.now() > deadline) {
+      const bq = bigquery instanceof Error ? bigquery.message : JSON.stringify(bigquery);
+      throw new Error(
+        `after ${timeoutMs / 1000}s the sinks still miss accepted facts; load: ${load.summary()}; lake: ${JSON.stringify(lake)}; bigquery: ${bq}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 3_000));
+  }
+}
+
+/** Expected facts per view, for a test's closing line. */
+export const expectedCounts = (a: Account) =>
+  Object.fromEntries(Object.entries(a.views).map(([view, v]) => [view, v.expected]));

@@ -1,0 +1,278 @@
+// The whole pipeline on this machine for fault tests and the soak run: a Kafka broker and a
+// BigQuery emulator of its own (fresh state), the ingress with its spool, and the five consumer
+// services writing both sinks, each a separate process started the way `npm start` starts them.
+// Every piece can be stopped, killed with SIGKILL and started again.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { startKafka, type LocalKafka } from '../../infra/kafka/kafka.js';
+import { startEmulator, type LocalEmulator } from '../../infra/bigquery-emulator/emulator.js';
+import { localDir, repoRoot } from '../../infra/local/paths.js';
+import { startProcess, waitUntilReady, type ManagedProcess } from '../../infra/local/process.js';
+import { topics } from '../../schemas/topics.js';
+import { consumerServices, type ConsumerServiceName } from '../../services/consumers/services.js';
+import { createBigQuery } from '../../services/shared/bigquery.js';
+import { createKafka, ensureTopics } from '../../services/shared/kafka.js';
+import { quietLogger } from './lake.js';
+import type { BigQuery } from '@google-cloud/bigquery';
+
+export const consumerNames = Object.keys(consumerServices) as ConsumerServiceName[];
+
+export interface PipelinePorts {
+  kafka: number;
+  kafkaController: number;
+  emulator: number;
+  emulatorGrpc: number;
+  ingress: number;
+  /** Consumer metrics ports are taken from here up: two per service (a second instance each). */
+  consumerMetricsBase: number;
+}
+
+export interface PipelineOptions {
+  /** Names the folder under .local/ for state and logs. */
+  name: string;
+  ports: PipelinePorts;
+  /** Extra variables for every service. */
+  env?: Record<string, string>;
+  /**
+   * Restart a service that exits on its own after 2 s, as `npm start` and compose's restart policy
+   * do. Crashes are counted either way (Service.crashes).
+   */
+  supervise?: boolean;
+}
+
+/** One process of the pipeline that can be started, stopped and killed again and again. */
+export class Service {
+  private proc: ManagedProcess | undefined;
+  private starts = 0;
+  /** Exits nobody asked for (a crash), each restarted after 2 s when the pipeline supervises. */
+  readonly crashes: { code: number | string; log: string }[] = [];
+
+  constructor(
+    readonly name: string,
+    private readonly launch: (n: number) => ManagedProcess,
+    private readonly baseUrl: string,
+    private readonly supervise: boolean,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  async ready(): Promise<boolean> {
+    const res = await fetch(`${this.baseUrl}/readyz`).catch(() => undefined);
+    return res?.status === 200;
+  }
+
+  /** Sum of every sample of a metric in the service's /metrics. */
+  async metric(name: string): Promise<number> {
+    const text = await (await fetch(`${this.baseUrl}/metrics`)).text();
+    return text
+      .split('\n')
+      .filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  }
+
+  /** Starts the process and waits until its /readyz answers 200. */
+  async start(timeoutMs = 90_000): Promise<void> {
+    this.spawn();
+    await this.waitReady(timeoutMs);
+  }
+
+  /** Starts the process without waiting for it (to restart one while a dependency is down). */
+  spawn(): void {
+    if (this.proc) throw new Error(`${this.name} is already running`);
+    const proc = this.launch(this.starts++);
+    this.proc = proc;
+    void proc.exited.then((code) => {
+      if (this.proc !== proc) return; // stopped or killed on purpose
+      this.proc = undefined;
+      this.crashes.push({ code, log: proc.logFile });
+      if (this.supervise) setTimeout(() => this.proc ?? this.spawn(), 2_000);
+    });
+  }
+
+  async waitReady(timeoutMs = 90_000, probe = () => this.ready()): Promise<void> {
+    if (!this.proc) throw new Error(`${this.name} is not running`);
+    await waitUntilReady(this.proc, probe, timeoutMs);
+  }
+
+  /** SIGTERM: the service drains and leaves as it would on a deploy. */
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    this.proc = undefined;
+    await proc?.stop();
+  }
+
+  /** SIGKILL: a crash. */
+  async kill(): Promise<void> {
+    const proc = this.proc;
+    this.proc = undefined;
+    await proc?.kill();
+  }
+}
+
+export class Pipeline {
+  readonly dir: string;
+  readonly lakeDir: string;
+  readonly spoolDir: string;
+  readonly logDir: string;
+  readonly project = 'faults-project';
+  readonly dataset = 'thena_lake';
+  readonly token = 'Bearer pipeline-test-token';
+  readonly ingress: Service;
+  /** Two slots per consumer service: [0] always runs, [1] is a second instance for rebalance tests. */
+  readonly consumers: Record<ConsumerServiceName, [Service, Service]>;
+  readonly bq: BigQuery;
+  private kafka: LocalKafka | undefined;
+  private emulator: LocalEmulator | undefined;
+
+  private constructor(readonly options: PipelineOptions) {
+    const { ports } = options;
+    this.dir = join(localDir, 'test', options.name);
+    this.lakeDir = join(this.dir, 'lake');
+    this.spoolDir = join(this.dir, 'spool');
+    this.logDir = join(this.dir, 'logs');
+    const env = {
+      HOST: '127.0.0.1',
+      KAFKA_BROKERS: `127.0.0.1:${ports.kafka}`,
+      BIGQUERY_PROJECT: this.project,
+      BIGQUERY_DATASET: this.dataset,
+      BIGQUERY_API_ENDPOINT: `http://127.0.0.1:${ports.emulator}`,
+      LAKE_DIR: this.lakeDir,
+      LOG_LEVEL: 'info',
+      ...options.env,
+    };
+    const launch = (name: string, entry: string, args: string[], extra: Record<string, string>) => (n: number) =>
+      startProcess({
+        name,
+        command: process.execPath,
+        args: ['--import', 'tsx', join(repoRoot, 'services', entry), ...args],
+        env: { ...env, ...extra },
+        logFile: join(this.logDir, `${name}.${n}.log`),
+      });
+    this.ingress = new Service(
+      'ingress',
+      launch('ingress', 'ingress/main.ts', [], {
+        PORT: String(ports.ingress),
+        INGRESS_AUTH_TOKENS: this.token,
+        INGRESS_SPOOL_DIR: this.spoolDir,
+        INGRESS_PUBLISH_TIMEOUT_MS: '2000',
+      }),
+      `http://127.0.0.1:${ports.ingress}`,
+      options.supervise ?? false,
+    );
+    const consumer = (name: ConsumerServiceName, index: number, instance: 0 | 1) => {
+      const port = ports.consumerMetricsBase + index * 2 + instance;
+      return new Service(
+        `${name}#${instance}`,
+        launch(`${name}-${instance}`, 'consumers/main.ts', [name], { METRICS_PORT: String(port) }),
+        `http://127.0.0.1:${port}`,
+        options.supervise ?? false,
+      );
+    };
+    this.consumers = Object.fromEntries(
+      consumerNames.map((name, i) => [name, [consumer(name, i, 0), consumer(name, i, 1)]]),
+    ) as Record<ConsumerServiceName, [Service, Service]>;
+    this.bq = createBigQuery({ BIGQUERY_PROJECT: this.project, BIGQUERY_API_ENDPOINT: env.BIGQUERY_API_ENDPOINT })!;
+  }
+
+  get ingressUrl(): string {
+    return `http://127.0.0.1:${this.options.ports.ingress}`;
+  }
+
+  get brokers(): string[] {
+    return [`127.0.0.1:${this.options.ports.kafka}`];
+  }
+
+  /** Fresh state, then the broker and the emulator, the topics, the ingress and one instance of each consumer. */
+  static async start(options: PipelineOptions): Promise<Pipeline> {
+    const p = new Pipeline(options);
+    rmSync(p.dir, { recursive: true, force: true });
+    mkdirSync(p.lakeDir, { recursive: true });
+    await Promise.all([p.startKafka(true), p.startEmulator(true)]);
+    await ensureTopics(
+      createKafka({ clientId: 'pipeline-setup', brokers: p.brokers, logger: quietLogger }),
+      Object.values(topics),
+    );
+    // The first consumer migrates BigQuery alone; the others then find it done.
+    const [first, ...rest] = consumerNames;
+    await p.consumers[first!][0].start();
+    await Promise.all([p.ingress.start(), ...rest.map((name) => p.consumers[name][0].start())]);
+    return p;
+  }
+
+  async startKafka(fresh = false): Promise<void> {
+    const { ports } = this.options;
+    this.kafka = await startKafka({
+      dataDir: join(this.dir, 'kafka'),
+      port: ports.kafka,
+      controllerPort: ports.kafkaController,
+      fresh,
+    });
+  }
+
+  async stopKafka(): Promise<void> {
+    await this.kafka?.stop();
+    this.kafka = undefined;
+  }
+
+  async startEmulator(fresh = false): Promise<void> {
+    const { ports } = this.options;
+    this.emulator = await startEmulator({
+      dataDir: join(this.dir, 'bigquery'),
+      port: ports.emulator,
+      grpcPort: ports.emulatorGrpc,
+      project: this.project,
+      fresh,
+    });
+  }
+
+  async stopEmulator(): Promise<void> {
+    await this.emulator?.stop();
+    this.emulator = undefined;
+  }
+
+  /** Every service process, both instances of each consumer. */
+  services(): Service[] {
+    return [this.ingress, ...consumerNames.flatMap((n) => this.consumers[n])];
+  }
+
+  /** Exits nobody asked for, by service. */
+  crashes(): Record<string, number> {
+    return Object.fromEntries(this.services().flatMap((s) => (s.crashes.length ? [[s.name, s.crashes.length]] : [])));
+  }
+
+  /** Every running service process, for memory sampling. */
+  runningProcesses(): { name: string; pid: number }[] {
+    const out = this.services()
+      .filter((s) => s.pid !== undefined)
+      .map((s) => ({ name: s.name, pid: s.pid! }));
+    if (this.kafka) out.push({ name: 'kafka', pid: this.kafka.process.pid });
+    if (this.emulator) out.push({ name: 'bigquery-emulator', pid: this.emulator.process.pid });
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.services().map((s) => s.stop()));
+    await Promise.allSettled([this.stopKafka(), this.stopEmulator()]);
+  }
+}
+
+/** Ports of the fault suite's own pipeline (its files run one at a time, after the other tests). */
+export const faultPorts: PipelinePorts = {
+  kafka: 29494,
+  kafkaController: 29495,
+  emulator: 29470,
+  emulatorGrpc: 29480,
+  ingress: 29400,
+  consumerMetricsBase: 29410,
+};
+
+/** Settings that make the consumers roll files and BigQuery batches every second. */
+export const busyConsumers = {
+  LAKE_FILE_MAX_ROWS: '500',
+  LAKE_FILE_MAX_AGE_SECONDS: '1',
+  KAFKA_SESSION_TIMEOUT_MS: '6000',
+};
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
