@@ -106,7 +106,7 @@ describe('POST /webhooks/thena', () => {
     expect((await post(seedBody, { authorization: 'Bearer test-token-2' })).statusCode).toBe(202);
   });
 
-  it('never writes the authorization header or a token to the logs', async () => {
+  it('never writes the authorization header or a token to the logs or the metrics', async () => {
     await start();
     await post(seedBody);
     await post(seedBody, { authorization: 'Bearer wrong-secret' });
@@ -114,6 +114,10 @@ describe('POST /webhooks/thena', () => {
     expect(all).not.toContain('test-token');
     expect(all).not.toContain('wrong-secret');
     expect(all).toContain('webhook accepted');
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('thena_ingress_requests_total');
+    expect(metrics).not.toContain('test-token');
+    expect(metrics).not.toContain('wrong-secret');
   });
 
   it('answers 400 with {path, message} details and puts the raw body on the dead-letter topic', async () => {

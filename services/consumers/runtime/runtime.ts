@@ -54,6 +54,16 @@ export interface RunningConsumer {
   stop(): Promise<void>;
 }
 
+/** kafkajs's errors for a commit in a generation the group has left (possibly wrapped by its retrier). */
+const rebalanceErrorTypes = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID']);
+export function isRebalanceError(err: unknown): boolean {
+  let e = err as { type?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 10; depth++, e = e.cause as typeof e) {
+    if (typeof e.type === 'string' && rebalanceErrorTypes.has(e.type)) return true;
+  }
+  return false;
+}
+
 export const groupIdFor = (service: string, sink: string) => `thena-lake.${service}.${sink}`;
 
 export async function startConsumer(opts: RuntimeOptions): Promise<RunningConsumer> {
@@ -151,7 +161,10 @@ export async function startConsumer(opts: RuntimeOptions): Promise<RunningConsum
       await consumer.commitOffsets([{ topic: service.topic, partition: batch.partition, offset: next }]);
     } catch (err) {
       await sink.discard(batch);
-      if (startedIn !== generation) {
+      // The broker may know of a rebalance before this member does (its join has not happened
+      // yet): the commit is then refused for a stale generation. Either way kafkajs rejoins, and
+      // whoever owns the partition afterwards resumes from the last commit.
+      if (startedIn !== generation || isRebalanceError(err)) {
         log.warn(
           { err, partition: batch.partition },
           'the group rebalanced during the write; discarded it, the messages will be consumed again',
