@@ -29,8 +29,10 @@ export default defineConfig({
       {
         test: {
           // The fault suite: the whole pipeline (its own broker, emulator and service processes)
-          // under load while pieces are stopped and killed. It runs after the other projects, one
-          // file at a time, since it wants both cores.
+          // under load while pieces are stopped and killed. Its own group order keeps it from
+          // running beside the other projects' files (vitest runs the unit group, then this one,
+          // then the one-file-at-a-time integration project); one file at a time, since it wants
+          // both cores.
           name: 'faults',
           include: ['test/faults/**/*.faults.test.ts'],
           sequence: { groupOrder: 1 },
