@@ -12,6 +12,8 @@ import { ConfigError, givenVariables, loadConfig, parseConfig } from '../../serv
 import { createLogger } from '../../services/shared/logger.js';
 import { createKafka, ensureTopics } from '../../services/shared/kafka.js';
 import { topics } from '../../schemas/topics.js';
+import { createBigQuery } from '../../services/shared/bigquery.js';
+import { migrate } from '../../services/bigquery/migrate.js';
 
 const devDir = join(localDir, 'dev');
 export const localPorts = { kafka: 9092, kafkaController: 9093, emulator: 9050, emulatorGrpc: 9060 };
@@ -75,6 +77,14 @@ async function main(): Promise<void> {
       Object.values(topics),
     );
     log.info({ created }, 'topics ready');
+    // Once here, before the services start: five consumers creating the tables at once would race,
+    // and the emulator refuses the losers (each would exit and be restarted). Each still migrates
+    // at start, and finds nothing to do.
+    const bq = createBigQuery(config);
+    if (bq && config.BIGQUERY_MIGRATE_ON_START) {
+      const report = await migrate(bq, { dataset: config.BIGQUERY_DATASET, location: config.BIGQUERY_LOCATION });
+      log.info({ created: report.created, altered: report.altered }, 'BigQuery migrated');
+    }
 
     // Crash-only services: one that exits unexpectedly is started again, and resumes from its
     // last committed offsets.

@@ -83,7 +83,7 @@ describe('docker-compose.yml', () => {
       },
     )!;
     const outputs = new Set(config.fileNames.map((f) => join('dist', relative(repoRoot, f)).replace(/\.ts$/, '.js')));
-    expect(ours.map(([n]) => n).sort()).toEqual(['ingress', 'topics', ...consumers].sort());
+    expect(ours.map(([n]) => n).sort()).toEqual(['ingress', 'topics', 'migrate', ...consumers].sort());
     for (const [name, s] of ours) {
       const command = s.command as string[];
       expect(outputs, `${name}: ${command[0]}`).toContain(command[0]);
@@ -97,6 +97,7 @@ describe('docker-compose.yml', () => {
     const needs: Record<string, string[]> = {
       ingress: ['KAFKA_BROKERS', 'INGRESS_AUTH_TOKENS', 'PORT', 'HOST'],
       topics: ['KAFKA_BROKERS'],
+      migrate: ['BIGQUERY_PROJECT', 'BIGQUERY_API_ENDPOINT'],
       ...Object.fromEntries(
         consumers.map((c) => [
           c,
@@ -138,6 +139,12 @@ describe('docker-compose.yml', () => {
       expect(s.healthcheck.test.join(' '), name).toContain(`:${env.METRICS_PORT}/readyz`);
       expect(env.BIGQUERY_API_ENDPOINT).toBe('http://bigquery:9050');
       expect(s.depends_on.bigquery.condition).toBe('service_healthy');
+      expect(s.depends_on.migrate.condition).toBe('service_completed_successfully');
+      for (const key of ['BIGQUERY_PROJECT', 'BIGQUERY_DATASET', 'BIGQUERY_API_ENDPOINT'] as const) {
+        expect(String(env[key]), `${name} writes where migrate created: ${key}`).toBe(
+          String(services.migrate.environment[key]),
+        );
+      }
       expect(s.restart).toBe('unless-stopped');
     }
     expect(services.ingress.volumes).toContain(`ingress-spool:${ingressEnv.INGRESS_SPOOL_DIR}`);
@@ -146,8 +153,13 @@ describe('docker-compose.yml', () => {
     expect(services.topics.command).toEqual(['dist/services/admin/create-topics.js']);
     expect(services.topics.depends_on.kafka.condition).toBe('service_healthy');
     expect(services.ingress.depends_on.topics.condition).toBe('service_completed_successfully');
+    expect(services.migrate.command).toEqual(['dist/services/bigquery/migrate-cli.js']);
+    expect(services.migrate.depends_on.bigquery.condition).toBe('service_healthy');
+    expect(services.migrate.environment.BIGQUERY_API_ENDPOINT).toBe('http://bigquery:9050');
+    const oneShot = ['topics', 'migrate'];
+    for (const name of oneShot) expect(services[name].restart, name).toBe('no');
     for (const [name, s] of Object.entries(services)) {
-      if (name !== 'topics') expect(s.healthcheck, `${name} has a health check`).toBeDefined();
+      if (!oneShot.includes(name)) expect(s.healthcheck, `${name} has a health check`).toBeDefined();
     }
   });
 
