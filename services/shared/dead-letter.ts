@@ -25,20 +25,23 @@ export interface DeadLetterRecord {
 }
 
 /** A dead-letter record and its headers, ready to publish (key null: the topic is not keyed). */
-export function deadLetterMessage(opts: {
-  topic: string;
-  source: string;
-  reason: string;
-  message: string;
-  rawBody: string;
-  origin?: { topic: string; partition: number; offset: string };
-}): { topic: string; key: null; value: string; headers: Record<string, string> } {
+export function deadLetterMessage(
+  opts: {
+    topic: string;
+    source: string;
+    reason: string;
+    rawBody: string;
+    /** When the body arrived or the message failed; now by default. */
+    receivedAt?: Date;
+    origin?: { topic: string; partition: number; offset: string };
+  } & ({ message: string } | { details: DeadLetterRecord['details'] }),
+): { topic: string; key: null; value: string; headers: Record<string, string> } {
   const record: DeadLetterRecord = {
     schema: deadLetterSchema,
     source: opts.source,
-    receivedAt: new Date().toISOString(),
+    receivedAt: (opts.receivedAt ?? new Date()).toISOString(),
     reason: opts.reason,
-    details: [{ path: '/', message: opts.message }],
+    details: 'details' in opts ? opts.details : [{ path: '/', message: opts.message }],
     rawBody: opts.rawBody,
     ...(opts.origin ? { origin: opts.origin } : {}),
   };

@@ -5,7 +5,8 @@ import rateLimit from '@fastify/rate-limit';
 import { LRUCache } from 'lru-cache';
 import { topics } from '../../../schemas/topics.js';
 import { tokenMatcher } from '../auth.js';
-import { eventEnvelope, rejectedRecord } from '../envelope.js';
+import { eventEnvelope } from '../envelope.js';
+import { deadLetterMessage } from '../../shared/dead-letter.js';
 import type { IngressMetrics, Outcome } from '../metrics.js';
 import { classify } from '../webhook.js';
 import type { Delivered } from '../delivery.js';
@@ -85,9 +86,16 @@ export default async function webhookRoutes(app: FastifyInstance, opts: WebhookR
       const result = classify(request.body ?? '');
 
       if (result.kind === 'rejected') {
-        const record = rejectedRecord(result, receivedAt);
+        const record = deadLetterMessage({
+          topic: topics.deadLetter.name,
+          source: 'ingress',
+          reason: result.reason,
+          details: result.details,
+          rawBody: result.raw,
+          receivedAt,
+        });
         try {
-          await app.delivery.deliver({ topic: topics.deadLetter.name, key: null, ...record });
+          await app.delivery.deliver(record);
         } catch (err) {
           return unavailable(reply, err);
         }
