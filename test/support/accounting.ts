@@ -90,11 +90,26 @@ export interface Account {
   rejectedOther: number;
 }
 
-export function account(load: WebhookLoad, sink: SinkContents): Account {
+/** What the sinks must hold once a load has ended; computed once, since flattening every body costs. */
+export interface Expectations {
+  /** Facts of the bodies answered 202. */
+  expected: Record<FactView, Set<string>>;
+  /** Facts of every body sent: one the ingress took but whose answer was lost (a kill mid-request) may be present too. */
+  allowed: Record<FactView, Set<string>>;
+  /** Markers of the invalid bodies answered 400. */
+  rejected: Set<string>;
+}
+
+export function expectationsOf(load: WebhookLoad): Expectations {
   const acceptedBodies = load.sent.filter((s) => s.eventId && load.accepted.has(s.eventId)).map((s) => s.body);
-  const expected = factsOf(acceptedBodies);
-  // A body the ingress took but whose answer was lost (a kill mid-request) may be present too.
-  const allowed = factsOf(load.sent.map((s) => s.body));
+  return {
+    expected: factsOf(acceptedBodies),
+    allowed: factsOf(load.sent.map((s) => s.body)),
+    rejected: new Set(load.rejected),
+  };
+}
+
+export function account({ expected, allowed, rejected }: Expectations, sink: SinkContents): Account {
   const views = {} as Account['views'];
   for (const view of viewNames) {
     const counts = new Map<string, number>();
@@ -115,7 +130,7 @@ export function account(load: WebhookLoad, sink: SinkContents): Account {
   }
   return {
     views,
-    rejectedMissing: [...load.rejected].filter((m) => !markers.has(m)).length,
+    rejectedMissing: [...rejected].filter((m) => !markers.has(m)).length,
     rejectedRepeated: sink.rejected.length - new Set(sink.rejected.map((r) => r.dlq)).size,
     rejectedOther,
   };
@@ -156,10 +171,11 @@ export async function expectSettledExactly(
   timeoutMs = 240_000,
 ): Promise<{ lake: Account; bigquery: Account }> {
   const deadline = Date.now() + timeoutMs;
+  const expectations = expectationsOf(load);
   for (;;) {
-    const lake = account(load, await lakeContents(p.lakeDir));
+    const lake = account(expectations, await lakeContents(p.lakeDir));
     const bigquery = await bigQueryContents(p.bq, p.project, p.dataset).then(
-      (c) => account(load, c),
+      (c) => account(expectations, c),
       (err: Error) => err,
     );
     if (!(bigquery instanceof Error) && complete(lake) && complete(bigquery)) {
