@@ -2,20 +2,16 @@
 // going meanwhile (each sink has its own consumer group); the BigQuery side pauses, retries and
 // catches up. Afterwards both sinks' views hold every accepted fact exactly once, and no service
 // died along the way.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectedCounts, expectSettledExactly, lakeContents } from '../support/accounting.js';
-import { WebhookLoad } from '../support/load.js';
-import { busyConsumers, faultPorts, Pipeline, sleep } from '../support/pipeline.js';
+import { describe, expect, it } from 'vitest';
+import { expectedCounts, expectNothingLost, lakeContents } from '../support/accounting.js';
+import { sleep, usePipeline } from '../support/pipeline.js';
 
 describe('BigQuery emulator stopped and restarted under load', () => {
-  let p: Pipeline;
-  beforeAll(async () => {
-    p = await Pipeline.start({ name: 'faults-emulator', ports: faultPorts, env: busyConsumers });
-  });
-  afterAll(() => p?.close());
+  const pipeline = usePipeline('faults-emulator');
 
   it('loses and repeats nothing, and the lake does not wait for BigQuery', async () => {
-    const load = new WebhookLoad({ url: p.ingressUrl, token: p.token, ratePerSecond: 20, invalidEvery: 25 });
+    const p = pipeline();
+    const load = p.load(20);
     load.start();
     await sleep(8_000);
 
@@ -32,9 +28,7 @@ describe('BigQuery emulator stopped and restarted under load', () => {
     await sleep(10_000);
     await load.stop();
 
-    expect(load.unexpected).toEqual([]);
-    expect(load.givenUp).toEqual([]);
-    const { lake } = await expectSettledExactly(p, load);
+    const { lake } = await expectNothingLost(p, load);
     expect(p.crashes()).toEqual({});
     console.log(
       `emulator outage: ${load.summary()}; request-events sink retries ${retries}; facts per view ${JSON.stringify(expectedCounts(lake))}`,

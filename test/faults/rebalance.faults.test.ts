@@ -1,20 +1,16 @@
 // A second instance of every consumer service joins its groups under load, takes partitions and
 // writes, then leaves (SIGTERM, as on a scale-down); twice. Batches are in flight on both sides at
 // every rebalance. Afterwards both sinks' views hold every accepted fact exactly once.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectedCounts, expectSettledExactly } from '../support/accounting.js';
-import { WebhookLoad } from '../support/load.js';
-import { busyConsumers, consumerNames, faultPorts, Pipeline, sleep } from '../support/pipeline.js';
+import { describe, expect, it } from 'vitest';
+import { expectedCounts, expectNothingLost } from '../support/accounting.js';
+import { consumerNames, sleep, usePipeline } from '../support/pipeline.js';
 
 describe('consumer group rebalances under load', () => {
-  let p: Pipeline;
-  beforeAll(async () => {
-    p = await Pipeline.start({ name: 'faults-rebalance', ports: faultPorts, env: busyConsumers });
-  });
-  afterAll(() => p?.close());
+  const pipeline = usePipeline('faults-rebalance');
 
   it('loses and repeats nothing as second instances join and leave', async () => {
-    const load = new WebhookLoad({ url: p.ingressUrl, token: p.token, ratePerSecond: 20, invalidEvery: 25 });
+    const p = pipeline();
+    const load = p.load(20);
     load.start();
     await sleep(5_000);
     // The services reading the six-partition events topic; rejected-events reads a one-partition
@@ -32,9 +28,7 @@ describe('consumer group rebalances under load', () => {
     }
     await load.stop();
 
-    expect(load.unexpected).toEqual([]);
-    expect(load.givenUp).toEqual([]);
-    const { lake } = await expectSettledExactly(p, load);
+    const { lake } = await expectNothingLost(p, load);
     expect(p.crashes()).toEqual({});
     console.log(`rebalance: ${load.summary()}; facts per view ${JSON.stringify(expectedCounts(lake))}`);
   });

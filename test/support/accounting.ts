@@ -196,3 +196,14 @@ export async function expectSettledExactly(
 /** Expected facts per view, for a test's closing line. */
 export const expectedCounts = (a: Account) =>
   Object.fromEntries(Object.entries(a.views).map(([view, v]) => [view, v.expected]));
+
+/** The fault tests' closing check: the sender lost nothing, and both sinks hold every accepted fact once. */
+export async function expectNothingLost(
+  p: Parameters<typeof expectSettledExactly>[0],
+  load: WebhookLoad,
+): ReturnType<typeof expectSettledExactly> {
+  expect(load.unexpected).toEqual([]);
+  // The bar: Thena never exhausted its retries, so nothing was lost at the source.
+  expect(load.givenUp).toEqual([]);
+  return expectSettledExactly(p, load);
+}

@@ -12,7 +12,9 @@ import { topics } from '../../schemas/topics.js';
 import { consumerServices, type ConsumerServiceName } from '../../services/consumers/services.js';
 import { createBigQuery } from '../../services/shared/bigquery.js';
 import { createKafka, ensureTopics } from '../../services/shared/kafka.js';
+import { afterAll, beforeAll } from 'vitest';
 import { quietLogger } from './lake.js';
+import { WebhookLoad } from './load.js';
 import type { BigQuery } from '@google-cloud/bigquery';
 
 export const consumerNames = Object.keys(consumerServices) as ConsumerServiceName[];
@@ -232,6 +234,11 @@ export class Pipeline {
     this.emulator = undefined;
   }
 
+  /** Thena-like traffic to this pipeline's ingress at `ratePerSecond`, one body in 25 invalid. Not started. */
+  load(ratePerSecond: number): WebhookLoad {
+    return new WebhookLoad({ url: this.ingressUrl, token: this.token, ratePerSecond, invalidEvery: 25 });
+  }
+
   /** Every service process, both instances of each consumer. */
   services(): Service[] {
     return [this.ingress, ...consumerNames.flatMap((n) => this.consumers[n])];
@@ -276,3 +283,19 @@ export const busyConsumers = {
 };
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * For a fault test file: a fresh pipeline (fault ports, busy consumers) started before its tests and
+ * closed after them. Returns a getter, since the pipeline exists only once beforeAll has run.
+ */
+export function usePipeline(name: string, options: { supervise?: boolean } = {}): () => Pipeline {
+  let p: Pipeline | undefined;
+  beforeAll(async () => {
+    p = await Pipeline.start({ name, ports: faultPorts, env: busyConsumers, ...options });
+  });
+  afterAll(() => p?.close());
+  return () => {
+    if (!p) throw new Error('the pipeline has not started');
+    return p;
+  };
+}
