@@ -23,6 +23,9 @@ import type { Sink } from './runtime/sink.js';
 import { consumerServices, type ConsumerServiceName } from './services.js';
 import { parquetSink } from './sinks/parquet.js';
 
+/** How a service waits for Kafka or BigQuery at start: from about a second up to 30 s between tries. */
+const startupBackoff = { initialMs: 1_000, maxMs: 30_000 };
+
 async function main(): Promise<void> {
   const name = process.argv[2] as ConsumerServiceName | undefined;
   let service: ConsumerServiceDeclaration | undefined = name ? consumerServices[name] : undefined;
@@ -66,8 +69,7 @@ async function main(): Promise<void> {
   // Started during a Kafka outage (or restarted by one), wait for the broker rather than exit into
   // a restart loop.
   await keepTrying(() => producer.connect(), {
-    initialMs: 1_000,
-    maxMs: 30_000,
+    ...startupBackoff,
     onRetry: (err, waitMs) =>
       logger.warn(
         { brokers: config.KAFKA_BROKERS, err: (err as Error).message, retryInMs: waitMs },
@@ -96,8 +98,7 @@ async function main(): Promise<void> {
       const report = await keepTrying(
         () => migrate(bq, { dataset: config.BIGQUERY_DATASET, location: config.BIGQUERY_LOCATION }),
         {
-          initialMs: 1_000,
-          maxMs: 30_000,
+          ...startupBackoff,
           retryIf: isRetryable,
           onRetry: (err, waitMs) =>
             logger.warn(

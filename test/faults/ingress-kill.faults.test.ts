@@ -27,8 +27,7 @@ describe('ingress killed while spooling', () => {
     await sleep(8_000);
 
     await p.startKafka();
-    const readyz = async () => (await (await fetch(`${p.ingressUrl}/readyz`)).json()) as { status: string };
-    await waitFor('the spool drained', async () => (await readyz()).status === 'ready', 120_000, 1_000);
+    await waitFor('the spool drained', async () => (await p.ingress.readiness()) === 'ready', 120_000, 1_000);
     await sleep(5_000);
     await load.stop();
 

@@ -20,8 +20,12 @@ describe('Kafka stopped for longer than Thena retries', () => {
 
     await p.stopKafka();
     const stoppedAt = Date.now();
-    const readyz = async () => (await (await fetch(`${p.ingressUrl}/readyz`)).json()) as { status: string };
-    await waitFor('the ingress to report degraded', async () => (await readyz()).status === 'degraded', 30_000, 500);
+    await waitFor(
+      'the ingress to report degraded',
+      async () => (await p.ingress.readiness()) === 'degraded',
+      30_000,
+      500,
+    );
     await sleep(outageMs - (Date.now() - stoppedAt));
     const spooled = await p.ingress.metric('thena_ingress_spool_records');
     const age = await p.ingress.metric('thena_ingress_spool_age_seconds');
@@ -29,7 +33,7 @@ describe('Kafka stopped for longer than Thena retries', () => {
     expect(age).toBeGreaterThan(150);
 
     await p.startKafka();
-    await waitFor('the spool drained', async () => (await readyz()).status === 'ready', 120_000, 1_000);
+    await waitFor('the spool drained', async () => (await p.ingress.readiness()) === 'ready', 120_000, 1_000);
     expect(await p.ingress.metric('thena_ingress_spool_records')).toBe(0);
     await sleep(5_000);
     await load.stop();

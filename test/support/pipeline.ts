@@ -65,6 +65,12 @@ export class Service {
     return res?.status === 200;
   }
 
+  /** The `status` field of /readyz ('ready', 'degraded', 'unavailable'); undefined if it does not answer. */
+  async readiness(): Promise<string | undefined> {
+    const res = await fetch(`${this.baseUrl}/readyz`).catch(() => undefined);
+    return ((await res?.json().catch(() => undefined)) as { status?: string } | undefined)?.status;
+  }
+
   /** Sum of every sample of a metric in the service's /metrics. */
   async metric(name: string): Promise<number> {
     const text = await (await fetch(`${this.baseUrl}/metrics`)).text();
