@@ -126,7 +126,7 @@ async function main() {
           throw err;
         },
       });
-      while (!consumer.joined) await new Promise((r) => setTimeout(r, 20));
+      while (!consumer.readiness().ready) await new Promise((r) => setTimeout(r, 20));
       const t0 = process.hrtime.bigint();
       for (;;) {
         const committed = (await admin.fetchOffsets({ groupId: consumer.groupId, topics: [service.topic] }))[0]!

@@ -56,6 +56,15 @@ export const configSchema = {
         'Webhooks accepted per client address per minute before 429 (Thena sends from few addresses; a burst from one does not starve the others). 0: no limit.',
       'x-expected': 'a count per minute, e.g. 60000, or 0 for no limit',
     },
+    INGRESS_TRUSTED_PROXIES: {
+      type: 'array',
+      // An IPv4 or IPv6 address or CIDR range, or one of proxy-addr's names for a class of them.
+      items: { type: 'string', pattern: '^(loopback|linklocal|uniquelocal|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)$' },
+      default: [],
+      description:
+        "Addresses or CIDR ranges of the load balancers in front of the ingress. A request from one of them is rate-limited (and logged) by the client address in its X-Forwarded-For header instead of the balancer's own. Empty: the socket's address, so every sender behind a balancer shares one bucket.",
+      'x-expected': 'comma-separated IP addresses or CIDR ranges, e.g. 10.0.0.0/8,127.0.0.1, or loopback',
+    },
     INGRESS_SPOOL_DIR: {
       type: 'string',
       minLength: 1,
@@ -178,6 +187,22 @@ export const configSchema = {
       pattern: '^https?://',
       description: "BigQuery API root, set only to use an emulator (e.g. http://127.0.0.1:9050). Unset: Google's API.",
       'x-expected': 'an http(s) URL, e.g. http://127.0.0.1:9050',
+    },
+    LOCAL_STATE_DIR: {
+      type: 'string',
+      minLength: 1,
+      description:
+        "npm start only: folder of its local Kafka's and emulator's state and of the service logs. Unset: .local/dev in the repository.",
+      'x-expected': 'a folder path, e.g. .local/dev',
+    },
+    LOCAL_PORT_OFFSET: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 50000,
+      default: 0,
+      description:
+        "npm start only: added to every port it opens for its own services (Kafka 9092-9093, the emulator 9050 and 9060, the consumers' metrics 9101-9105), so a second stack can run beside a first. The ingress listens on PORT.",
+      'x-expected': 'an integer from 0 to 50000, e.g. 1000',
     },
     LOG_LEVEL: {
       type: 'string',

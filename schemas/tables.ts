@@ -23,7 +23,8 @@ export interface ColumnDeclaration {
   /**
    * Personal data, for the opt-in pseudonymisation (PSEUDONYMIZATION_KEY): `identity` values (names,
    * e-mail addresses) become keyed hashes; `text` keeps its words but its e-mail addresses become
-   * keyed hashes; `payload` is JSON whose identity fields and texts are treated the same way.
+   * keyed hashes; `payload` is JSON whose identity fields and texts are treated the same way (text
+   * that does not parse as JSON has its e-mail addresses and `"name": "…"`-style members hashed).
    */
   personal?: 'identity' | 'text' | 'payload';
 }
@@ -181,7 +182,7 @@ export const rejectedEvents: TableDeclaration = {
     col('source', 'STRING', 'REQUIRED', "'ingress' or the consumer service that failed."),
     col('reason', 'STRING', 'REQUIRED', 'Why, as a short code.'),
     col('details_json', 'STRING', 'NULLABLE', 'The problems found ([{path, message}] as JSON).'),
-    col('raw_body', 'STRING', 'NULLABLE', 'The body as received.', 'text'),
+    col('raw_body', 'STRING', 'NULLABLE', 'The body as received.', 'payload'),
     col('origin_topic', 'STRING', 'NULLABLE', 'For consumer failures: the source topic.'),
     col('origin_partition', 'INT64', 'NULLABLE', 'For consumer failures: the source partition.'),
     col('origin_offset', 'STRING', 'NULLABLE', 'For consumer failures: the source offset.'),

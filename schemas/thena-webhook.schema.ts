@@ -43,9 +43,10 @@ export const webhookSchema = {
       required: ['requestId'],
       properties: {
         requestId: {
-          description: 'Documented as a Number; sent as a decimal string by the sample. Both are accepted.',
+          description:
+            'Documented as a Number; sent as a decimal string by the sample. Both are accepted; a number past 2^53 - 1 is not, since JSON parsers round it (send such ids as strings).',
           oneOf: [
-            { type: 'integer', minimum: 0 },
+            { type: 'integer', minimum: 0, maximum: 9007199254740991 },
             { type: 'string', pattern: '^[0-9]{1,30}$' },
           ],
         },

@@ -6,7 +6,14 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { localDir, repoRoot } from '../local/paths.js';
-import { killStale, run, startProcess, waitUntilReady, type ManagedProcess } from '../local/process.js';
+import {
+  assertPortsFree,
+  killStale,
+  run,
+  startProcess,
+  waitUntilReady,
+  type ManagedProcess,
+} from '../local/process.js';
 
 const here = join(repoRoot, 'infra/bigquery-emulator');
 const home = join(localDir, 'bigquery-emulator');
@@ -107,6 +114,7 @@ export async function startEmulator(o: EmulatorOptions): Promise<LocalEmulator> 
   const pidFile = join(o.dataDir, 'emulator.pid');
   const state = join(o.dataDir, 'state');
   killStale(pidFile);
+  await assertPortsFree('bigquery emulator', [o.port, o.grpcPort]);
   if (o.fresh) rmSync(state, { recursive: true, force: true });
   mkdirSync(state, { recursive: true });
   const proc = startProcess({
@@ -128,6 +136,7 @@ export async function startEmulator(o: EmulatorOptions): Promise<LocalEmulator> 
     logFile: join(o.dataDir, 'emulator.log'),
     pidFile,
     env: { HOME: duckdbHome },
+    ownProcessGroup: true,
   });
   const endpoint = `http://127.0.0.1:${o.port}`;
   await waitUntilReady(proc, () => emulatorAnswers(endpoint, o.project), 120_000);

@@ -6,7 +6,14 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { localDir, repoRoot } from '../local/paths.js';
-import { killStale, run, startProcess, waitUntilReady, type ManagedProcess } from '../local/process.js';
+import {
+  assertPortsFree,
+  killStale,
+  run,
+  startProcess,
+  waitUntilReady,
+  type ManagedProcess,
+} from '../local/process.js';
 
 const here = join(repoRoot, 'infra/kafka');
 
@@ -49,7 +56,7 @@ export interface LocalKafka {
   stop(): Promise<void>;
 }
 
-function serverProperties(o: KafkaOptions): string {
+export function serverProperties(o: KafkaOptions): string {
   return [
     'process.roles=broker,controller',
     'node.id=1',
@@ -75,6 +82,32 @@ function serverProperties(o: KafkaOptions): string {
     'message.max.bytes=8388608',
     '',
   ].join('\n');
+}
+
+/**
+ * A KRaft cluster id: 16 random bytes in URL-safe base64 (22 characters). One draw in 64 would
+ * start with '-', which a command line reads as an option; like Kafka's own generator, draw again.
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/** Formats the broker's storage for `clusterId`, whatever characters the id holds. */
+export async function formatStorage(propertiesFile: string, clusterId: string): Promise<void> {
+  const lib = await installKafka();
+  // `--cluster-id=<id>` is one argument: no id can be taken for an option or a missing value.
+  await run('java', [
+    '-cp',
+    `${lib}/*`,
+    'kafka.tools.StorageTool',
+    'format',
+    `--cluster-id=${clusterId}`,
+    '--config',
+    propertiesFile,
+  ]);
 }
 
 /** Answers true once the broker serves metadata to a client. */
@@ -103,16 +136,13 @@ export async function startKafka(o: KafkaOptions): Promise<LocalKafka> {
   const lib = await installKafka();
   const pidFile = join(o.dataDir, 'kafka.pid');
   killStale(pidFile);
+  await assertPortsFree('kafka', [o.port, o.controllerPort]);
   if (o.fresh) rmSync(join(o.dataDir, 'state'), { recursive: true, force: true });
   mkdirSync(o.dataDir, { recursive: true });
   const props = join(o.dataDir, 'server.properties');
   writeFileSync(props, serverProperties(o));
   const classpath = `${lib}/*`;
-  if (!existsSync(join(o.dataDir, 'state', 'meta.properties'))) {
-    // A KRaft cluster id is a UUID in URL-safe base64 (22 characters).
-    const clusterId = randomBytes(16).toString('base64url');
-    await run('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props]);
-  }
+  if (!existsSync(join(o.dataDir, 'state', 'meta.properties'))) await formatStorage(props, newClusterId());
   const heap = o.heap ?? '768m';
   const proc = startProcess({
     name: `kafka (127.0.0.1:${o.port})`,
@@ -130,6 +160,7 @@ export async function startKafka(o: KafkaOptions): Promise<LocalKafka> {
     ],
     logFile: join(o.dataDir, 'kafka.log'),
     pidFile,
+    ownProcessGroup: true,
   });
   const brokers = [`127.0.0.1:${o.port}`];
   await waitUntilReady(proc, () => kafkaAnswers(brokers), 120_000);

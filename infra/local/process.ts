@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
 
 export interface ManagedProcess {
   readonly name: string;
@@ -32,6 +33,12 @@ export interface StartOptions {
    * so a crashed test run does not hold the ports of the next one.
    */
   pidFile?: string;
+  /**
+   * Run in a process group of its own, out of reach of a terminal's Ctrl-C (which signals the whole
+   * foreground group): infrastructure such as Kafka must outlive the services that use it, and be
+   * stopped by its launcher after them.
+   */
+  ownProcessGroup?: boolean;
 }
 
 /**
@@ -64,6 +71,7 @@ export function startProcess(opts: StartOptions): ManagedProcess {
     cwd: opts.cwd,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.ownProcessGroup ?? false,
   });
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
@@ -92,6 +100,28 @@ export function startProcess(opts: StartOptions): ManagedProcess {
     await exited;
   };
   return { name: opts.name, pid: child.pid, logFile: opts.logFile, exited, stop, kill };
+}
+
+/**
+ * Fails, naming the port, when something already listens on one of `ports` on 127.0.0.1: a
+ * readiness probe would otherwise take that other process's answers for the new one's.
+ */
+export async function assertPortsFree(name: string, ports: number[]): Promise<void> {
+  for (const port of ports) {
+    const server = createServer();
+    const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+      server.once('error', resolve);
+      server.listen(port, '127.0.0.1', () => resolve(undefined));
+    });
+    await new Promise((resolve) => server.close(resolve));
+    if (error?.code === 'EADDRINUSE') {
+      throw new Error(
+        `${name}: port ${port} on 127.0.0.1 is already in use. Stop what holds it (another npm start, a test run: ` +
+          `\`ss -ltnp 'sport = :${port}'\` names it), or move npm start's ports with LOCAL_PORT_OFFSET.`,
+      );
+    }
+    if (error) throw error;
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
-// A consumer service's small HTTP side: /healthz, /readyz (joined its group) and /metrics.
+// A consumer service's small HTTP side: /healthz, /readyz (consuming: see RunningConsumer.readiness)
+// and /metrics.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 
@@ -6,15 +7,15 @@ export async function startConsumerHttp(opts: {
   host: string;
   port: number;
   registry: Registry;
-  ready: () => boolean;
+  /** Whether the service does its work now, and if not, why. */
+  readiness: () => { ready: boolean; reason?: string };
 }): Promise<{ app: FastifyInstance; address: string }> {
   const app = Fastify({ logger: false });
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) =>
-    opts.ready()
-      ? { status: 'ready' }
-      : reply.code(503).send({ status: 'unavailable', reason: 'not yet assigned partitions' }),
-  );
+  app.get('/readyz', async (_req, reply) => {
+    const { ready, reason } = opts.readiness();
+    return ready ? { status: 'ready' } : reply.code(503).send({ status: 'unavailable', reason });
+  });
   app.get('/metrics', async (_req, reply) => {
     reply.header('content-type', opts.registry.contentType);
     return opts.registry.metrics();

@@ -156,7 +156,10 @@ async function main(): Promise<void> {
     host: config.HOST,
     port: config.METRICS_PORT,
     registry,
-    ready: () => consumers.every((c) => c.joined),
+    readiness: () => {
+      const notReady = consumers.map((c) => ({ groupId: c.groupId, ...c.readiness() })).find((r) => !r.ready);
+      return notReady ? { ready: false, reason: `${notReady.groupId}: ${notReady.reason}` } : { ready: true };
+    },
   });
   logger.info(
     { metrics: http.address, sinks: sinks.map((s) => s.name), table: service.table.name },

@@ -289,4 +289,29 @@ describe('rate limiting', () => {
     expect((await from('10.0.0.2')).statusCode).toBe(202);
     expect((await app.inject('/healthz')).statusCode).toBe(200);
   });
+
+  const viaBalancer = (client: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/webhooks/thena',
+      payload: seedBody,
+      remoteAddress: '10.9.0.1',
+      headers: { 'content-type': 'application/json', authorization: token, 'x-forwarded-for': client },
+    });
+
+  it('counts per client behind a trusted load balancer', async () => {
+    await start({ INGRESS_RATE_LIMIT_PER_MINUTE: '2', INGRESS_TRUSTED_PROXIES: '10.9.0.0/16' });
+    const first = [];
+    for (let i = 0; i < 3; i++) first.push((await viaBalancer('203.0.113.7')).statusCode);
+    expect(first).toEqual([202, 202, 429]);
+    expect((await viaBalancer('203.0.113.8')).statusCode).toBe(202);
+  });
+
+  it('ignores X-Forwarded-For from an address that is not a trusted proxy', async () => {
+    await start({ INGRESS_RATE_LIMIT_PER_MINUTE: '2', INGRESS_TRUSTED_PROXIES: '192.0.2.1' });
+    const answers = [];
+    // Each request claims another client; they all come from the one untrusted address.
+    for (let i = 0; i < 3; i++) answers.push((await viaBalancer(`203.0.113.${i}`)).statusCode);
+    expect(answers).toEqual([202, 202, 429]);
+  });
 });

@@ -19,6 +19,7 @@ export type IngressSettings = Pick<
   | 'INGRESS_SPOOL_MAX_BYTES'
   | 'INGRESS_RATE_LIMIT_PER_MINUTE'
   | 'INGRESS_REQUEST_TIMEOUT_MS'
+  | 'INGRESS_TRUSTED_PROXIES'
 >;
 
 export async function buildApp(deps: {
@@ -37,6 +38,8 @@ export async function buildApp(deps: {
     requestTimeout: config.INGRESS_REQUEST_TIMEOUT_MS,
     connectionTimeout: config.INGRESS_REQUEST_TIMEOUT_MS,
     return503OnClosing: true,
+    // request.ip (the rate limit's key) is the X-Forwarded-For client only behind a listed proxy.
+    trustProxy: config.INGRESS_TRUSTED_PROXIES.length > 0 ? [...config.INGRESS_TRUSTED_PROXIES] : false,
   });
   const metrics = ingressMetrics(registry);
 

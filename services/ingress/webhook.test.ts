@@ -22,6 +22,7 @@ describe('classify: the seed sample', () => {
     ['leading zeros "0042"', '0042', '42'],
     ['zero', 0, '0'],
     ['a long decimal string', '12345678901234567890', '12345678901234567890'],
+    ['the largest exact number, 2^53 - 1', Number.MAX_SAFE_INTEGER, '9007199254740991'],
   ])('accepts requestId as %s', (_name, requestId, canonical) => {
     expect(accepted(webhook({ requestId })).requestId).toBe(canonical);
   });
@@ -170,6 +171,22 @@ describe('classify: bodies that cannot be keyed', () => {
     expect(r).toMatchObject({ kind: 'rejected', reason, raw: body });
     expect((r as Rejected).details.map((d) => d.path)).toContain(path);
     for (const d of (r as Rejected).details) expect(d.message.length).toBeGreaterThan(5);
+  });
+
+  it.each([
+    ['1e21', '{"action":"CREATE","request":{"requestId":1e21}}'],
+    ['an integer past 2^53', '{"action":"CREATE","request":{"requestId":12345678901234567891}}'],
+    ['2^53', '{"action":"CREATE","request":{"requestId":9007199254740992}}'],
+  ])('rejects a numeric requestId of %s, which would lose digits, and says to send a string', (_name, body) => {
+    const r = classify(body);
+    expect(r).toMatchObject({ kind: 'rejected', reason: 'missing_or_invalid_keys', raw: body });
+    expect((r as Rejected).details).toEqual([
+      {
+        path: '/request/requestId',
+        message:
+          'a number past 2^53 - 1 (9007199254740991) loses digits when read; send requestId as a string of decimal digits',
+      },
+    ]);
   });
 
   it('does not pollute Object.prototype whatever the body', () => {

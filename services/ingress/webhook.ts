@@ -74,6 +74,15 @@ const keyingMessages: Record<string, string> = {
   '/request/requestId': 'required: a non-negative integer or a string of decimal digits',
 };
 
+/** A number requestId past 2^53 - 1 parses rounded (12345678901234567891 -> ...900), 1e21 prints as "1e+21". */
+function keyingMessage(path: string, body: object): string {
+  const id = (body as { request?: { requestId?: unknown } }).request?.requestId;
+  if (path === '/request/requestId' && typeof id === 'number' && Number.isInteger(id) && id > 0) {
+    return `a number past 2^53 - 1 (${Number.MAX_SAFE_INTEGER}) loses digits when read; send requestId as a string of decimal digits`;
+  }
+  return keyingMessages[path]!;
+}
+
 const scanMessages = {
   too_deep: `nesting deeper than ${maxDepth} levels`,
   forbidden_key: 'keys named __proto__, constructor or prototype are not accepted',
@@ -100,7 +109,7 @@ export function classify(body: string): Accepted | Rejected {
   const problems = (valid ? [] : (validate.errors ?? [])).map(toProblem);
   const fatalPaths = new Set(problems.map((p) => p.path).filter((path) => keyingPaths.has(path)));
   if (fatalPaths.size > 0) {
-    const details = [...fatalPaths].map((path) => ({ path, message: keyingMessages[path]! }));
+    const details = [...fatalPaths].map((path) => ({ path, message: keyingMessage(path, parsed) }));
     return reject('missing_or_invalid_keys', details);
   }
 

@@ -20,6 +20,7 @@ describe('parseConfig', () => {
       INGRESS_PUBLISH_TIMEOUT_MS: 5000,
       INGRESS_REQUEST_TIMEOUT_MS: 30000,
       INGRESS_RATE_LIMIT_PER_MINUTE: 60000,
+      INGRESS_TRUSTED_PROXIES: [],
       INGRESS_SPOOL_DIR: './data/spool',
       INGRESS_SPOOL_MAX_BYTES: 1073741824,
       INGRESS_AUTH_TOKENS: [],
@@ -33,6 +34,7 @@ describe('parseConfig', () => {
       BIGQUERY_DATASET: 'thena_lake',
       BIGQUERY_LOCATION: 'US',
       BIGQUERY_MIGRATE_ON_START: true,
+      LOCAL_PORT_OFFSET: 0,
       LOG_LEVEL: 'info',
     });
   });

@@ -30,6 +30,8 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>, deadlineMs
     logger.info('stopped');
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  // `on`, not `once`: a terminal's Ctrl-C and the launcher's SIGTERM both arrive; the second must
+  // not end the process by default while the first is still writing and committing.
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 }

@@ -6,7 +6,11 @@ import { startEmulator } from '../../infra/bigquery-emulator/emulator.js';
 import { localDir } from '../../infra/local/paths.js';
 import { createBigQuery } from '../../services/shared/bigquery.js';
 import { migrate } from '../../services/bigquery/migrate.js';
-import { bigQuerySink } from '../../services/bigquery/sink.js';
+import { bigQuerySink, toBigQueryRow } from '../../services/bigquery/sink.js';
+import { requestEventsFlattener } from '../../services/consumers/flatten/request-events.js';
+import { requestEvents } from '../../schemas/tables.js';
+import { envelopeMessage } from '../fixtures/envelopes.js';
+import { repeatedFactsSql } from '../support/repeats.js';
 import { testPorts } from '../support/global-setup.js';
 import { lakeFixture } from '../support/lake.js';
 import { waitFor } from '../support/wait.js';
@@ -37,6 +41,10 @@ describe('BigQuery sink through an emulator outage', () => {
       );
       return rows[0] as { n: number; d: number };
     };
+    // The base table, not a view: the views remove repeats, so only here can a repeat show.
+    const baseTable = `\`${project}.${dataset}.request_events\``;
+    const baseCount = async () => Number((await bq.query(`SELECT count(*) AS n FROM ${baseTable}`))[0][0].n);
+    const repeats = async () => (await bq.query(repeatedFactsSql(requestEvents, baseTable)))[0];
     try {
       const consumer = await fx.consume('request-events', { maxAgeMs: 300 }, (table) =>
         bigQuerySink({ bq, dataset, table, deadLetter: async () => undefined }),
@@ -66,6 +74,17 @@ describe('BigQuery sink through an emulator outage', () => {
       );
       await waitFor('all offsets committed', async () => (await committed()) === 60, 60_000, 500);
       expect(await historyCount()).toMatchObject({ n: 60, d: 60 });
+      // Written once: each event is in the base table once, retries and all.
+      expect(await baseCount()).toBe(60);
+      expect(await repeats()).toEqual([]);
+
+      // And the check can fail: a repeat planted under another insertId is reported.
+      const [planted] = requestEventsFlattener(envelopeMessage(events(0, 1)[0])).rows;
+      await bq
+        .dataset(dataset)
+        .table('request_events')
+        .insert([{ insertId: 'planted-repeat', json: toBigQueryRow(requestEvents, planted!) }], { raw: true });
+      expect(await repeats()).toEqual([{ event_id: planted!.event_id, copies: 2 }]);
     } finally {
       await admin.disconnect();
       await fx.close();

@@ -31,7 +31,7 @@ export interface LakeFixture {
   /** Starts a consumer service in-process, reading the fixture's topics, into the lake or the given sink. */
   consume(
     name: ConsumerServiceName,
-    limits?: { maxRows?: number; maxAgeMs?: number },
+    limits?: { maxRows?: number; maxAgeMs?: number; sessionTimeoutMs?: number },
     sink?: (table: TableDeclaration) => Sink,
   ): Promise<RunningConsumer>;
   /** Publishes a dead-letter message (as the services' sinks do). */
@@ -95,6 +95,7 @@ export async function lakeFixture(brokers: string[]): Promise<LakeFixture> {
         logger: quietLogger,
         metrics: consumerMetrics(createRegistry(name)),
         limits: { maxRows: limits.maxRows ?? 10_000, maxBytes: 64 * 1024 * 1024, maxAgeMs: limits.maxAgeMs ?? 500 },
+        sessionTimeoutMs: limits.sessionTimeoutMs,
         onFatal: (err) => {
           throw err;
         },

@@ -197,16 +197,23 @@ export class Pipeline {
     const p = new Pipeline(options);
     rmSync(p.dir, { recursive: true, force: true });
     mkdirSync(p.lakeDir, { recursive: true });
-    await Promise.all([p.startKafka(true), p.startEmulator(true)]);
-    await ensureTopics(
-      createKafka({ clientId: 'pipeline-setup', brokers: p.brokers, logger: quietLogger }),
-      Object.values(topics),
-    );
-    // The first consumer migrates BigQuery alone; the others then find it done.
-    const [first, ...rest] = consumerNames;
-    await p.consumers[first!][0].start();
-    await Promise.all([p.ingress.start(), ...rest.map((name) => p.consumers[name][0].start())]);
-    return p;
+    try {
+      const started = await Promise.allSettled([p.startKafka(true), p.startEmulator(true)]);
+      for (const s of started) if (s.status === 'rejected') throw s.reason;
+      await ensureTopics(
+        createKafka({ clientId: 'pipeline-setup', brokers: p.brokers, logger: quietLogger }),
+        Object.values(topics),
+      );
+      // The first consumer migrates BigQuery alone; the others then find it done.
+      const [first, ...rest] = consumerNames;
+      await p.consumers[first!][0].start();
+      await Promise.all([p.ingress.start(), ...rest.map((name) => p.consumers[name][0].start())]);
+      return p;
+    } catch (err) {
+      // Nothing of a pipeline that could not start may hold the fault ports for the next file.
+      await p.close();
+      throw err;
+    }
   }
 
   async startKafka(fresh = false): Promise<void> {

@@ -4,7 +4,15 @@ import { requestEventsFlattener } from './request-events.js';
 import { requestCsatFlattener } from './request-csat.js';
 import { requestActivityFlattener } from './request-activity.js';
 import { requestAssignmentsFlattener } from './request-assignments.js';
-import { requestActivity, requestAssignments, requestCsat, requestEvents } from '../../../schemas/tables.js';
+import { rejectedEventsFlattener } from './rejected-events.js';
+import {
+  rejectedEvents,
+  requestActivity,
+  requestAssignments,
+  requestCsat,
+  requestEvents,
+} from '../../../schemas/tables.js';
+import { deadLetterMessage } from '../../shared/dead-letter.js';
 import { envelopeMessage } from '../../../test/fixtures/envelopes.js';
 import { seedBody, webhook } from '../../../test/fixtures/webhooks.js';
 
@@ -26,6 +34,27 @@ describe('pseudonymisation', () => {
     );
   });
 
+  const personalInSeed = [
+    '@example.com',
+    'lorem.ipsum_customer',
+    'lorem.ipsum_assigner',
+    'assigned.to_name',
+    'Lorem Customer Ipsum',
+  ];
+
+  it.each([
+    ['JSON (no action)', JSON.stringify({ request: JSON.parse(seedBody).request })],
+    ['broken JSON (cut off)', seedBody.slice(0, seedBody.indexOf('"team_id"'))],
+  ])('leaves no name or e-mail address in a rejected body: %s', (_name, rawBody) => {
+    const record = deadLetterMessage({ topic: 'dlq', source: 'ingress', reason: 'r', message: 'm', rawBody });
+    const message = { topic: 'dlq', partition: 0, offset: '0', value: record.value };
+    const row = p.row(rejectedEvents, rejectedEventsFlattener(message).rows[0]!);
+    for (const personal of personalInSeed) expect(row.raw_body, personal).not.toContain(personal);
+    expect(row.raw_body).toContain(p.value('Lorem Customer Ipsum'));
+    // What is not personal stays readable.
+    expect(row.raw_body).toContain('thena-dev-lorem');
+  });
+
   it('leaves no name or e-mail address of the seed sample in any table', () => {
     const message = envelopeMessage(seedBody);
     const rows = [
@@ -35,15 +64,7 @@ describe('pseudonymisation', () => {
       ...requestCsatFlattener(message).rows.map((r) => p.row(requestCsat, r)),
     ];
     const text = JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? String(v) : v));
-    for (const personal of [
-      '@example.com',
-      'lorem.ipsum_customer',
-      'lorem.ipsum_assigner',
-      'assigned.to_name',
-      'Lorem Customer Ipsum',
-    ]) {
-      expect(text, personal).not.toContain(personal);
-    }
+    for (const personal of personalInSeed) expect(text, personal).not.toContain(personal);
     const payload = JSON.parse(rows[0]!.payload_json as string);
     expect(payload.requestor).toMatchObject({
       firstName: p.value('Lorem'),

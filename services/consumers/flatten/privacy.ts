@@ -16,6 +16,24 @@ const emailPattern = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const personKeys = new Set(['requestor', 'sender', 'assignedTo', 'assignedBy', 'closed_by', 'user']);
 const identityKeys = new Set(['email', 'name', 'firstName', 'lastName']);
 
+/** Full names found in a payload, to hide wherever free text repeats them (first and last names alone are too common). */
+function namesIn(node: unknown, key?: string, inPerson = false, out: string[] = []): string[] {
+  if (typeof node === 'string') {
+    if ((inPerson && key === 'name') || key === 'customer_name') out.push(node);
+    else if (key === 'feedbacks') out.push(...raters(node));
+  } else if (Array.isArray(node)) {
+    for (const item of node) namesIn(item, undefined, false, out);
+  } else if (node !== null && typeof node === 'object') {
+    const person = personKeys.has(key ?? '');
+    for (const [k, v] of Object.entries(node)) namesIn(v, k, person, out);
+  }
+  return out;
+}
+
+/** `"name": "…"`-style members (and CSAT texts, for their raters) of text that should have been JSON. */
+const identityMember = /"(email|name|firstName|lastName|customer_name)"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g;
+const feedbacksMember = /"feedbacks"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
+
 export interface Pseudonymizer {
   /** The pseudonym of one value: "p_" and 24 hex characters. */
   value(v: string): string;
@@ -42,7 +60,7 @@ export function pseudonymizer(key: string): Pseudonymizer {
       if ((inPerson && identityKeys.has(key ?? '')) || key === 'customer_name') {
         return value(key === 'email' ? node.toLowerCase() : node);
       }
-      return text(node, key === 'feedbacks' ? [...names, ...raters(node)] : names);
+      return text(node, names);
     }
     if (Array.isArray(node)) return node.map((item) => payload(item, undefined, false, names));
     if (node !== null && typeof node === 'object') {
@@ -50,6 +68,21 @@ export function pseudonymizer(key: string): Pseudonymizer {
       return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, payload(v, k, person, names)]));
     }
     return node;
+  };
+  /** JSON text with its personal fields and texts treated; text that does not parse, as best it can be. */
+  const json = (v: string, names: string[]): string => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      const found = [...v.matchAll(feedbacksMember)].flatMap((m) => raters(m[1]!));
+      const members = v.replace(identityMember, (_m, key: string, colon: string, val: string) => {
+        if (key === 'name' || key === 'customer_name') found.push(val);
+        return `"${key}"${colon}"${val === '' ? '' : value(key === 'email' ? val.toLowerCase() : val)}"`;
+      });
+      return text(members, [...names, ...found]);
+    }
+    return JSON.stringify(payload(parsed, undefined, false, [...names, ...namesIn(parsed)]));
   };
   return {
     value,
@@ -65,7 +98,7 @@ export function pseudonymizer(key: string): Pseudonymizer {
         if (c.personal === 'identity') out[c.name] = v === '' ? v : value(v);
         else if (c.personal === 'text')
           out[c.name] = text(v, c.name === 'feedback_html' ? [...names, ...raters(v)] : names);
-        else out[c.name] = JSON.stringify(payload(JSON.parse(v), undefined, false, names));
+        else out[c.name] = json(v, names);
       }
       return out;
     },

@@ -1,5 +1,6 @@
 // POST /webhooks/thena: authorise, classify, publish, and answer only after the broker
 // acknowledged (202), or after the rejected body is on the dead-letter topic (400).
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { LRUCache } from 'lru-cache';
@@ -19,6 +20,29 @@ export interface WebhookRouteOptions {
   requestTimeoutMs: number;
   bodyLimit: number;
   metrics: IngressMetrics;
+}
+
+/** How much of an oversized body is read and dropped after the 413 before the connection is cut. */
+const discardLimits = { bytes: 64 * 1024 * 1024, ms: 10_000 };
+
+/**
+ * After a 413 the client may still be sending its body. Fastify then closes the connection, and a
+ * socket closed with unread data is reset, so a client that writes its whole body before reading
+ * (as fetch and curl may) gets EPIPE instead of the 413. Keep the connection instead, and read and
+ * drop the rest of the body, within `discardLimits`; past them the connection is cut.
+ */
+function discardRestOfBody(raw: IncomingMessage): void {
+  let read = 0;
+  const cut = () => raw.socket?.destroy();
+  const timer = setTimeout(cut, discardLimits.ms).unref();
+  raw.on('data', (chunk: Buffer) => {
+    read += chunk.length;
+    if (read > discardLimits.bytes) cut();
+  });
+  const done = () => clearTimeout(timer);
+  raw.once('end', done);
+  raw.once('close', done);
+  raw.resume();
 }
 
 /** How long a client should wait before retrying after a 503. */
@@ -129,6 +153,8 @@ export default async function webhookRoutes(app: FastifyInstance, opts: WebhookR
 
   app.setErrorHandler((err: { code?: string; statusCode?: number; message: string }, request, reply) => {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      reply.removeHeader('connection');
+      if (!request.raw.complete) discardRestOfBody(request.raw);
       return answer(reply, 'too_large', 413, {
         error: 'payload_too_large',
         message: `the body is over the limit of ${opts.bodyLimit} bytes`,
