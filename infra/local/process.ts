@@ -79,10 +79,17 @@ export function startProcess(opts: StartOptions): ManagedProcess {
     throw new Error(`${opts.name}: could not start '${opts.command}'; is it installed and on PATH?`);
   }
   if (opts.pidFile) writeFileSync(opts.pidFile, String(child.pid));
+  // Resolves once the process has exited and what it printed is in the log file: its output pipes
+  // close after 'exit' (waited for briefly, since a grandchild could hold them open).
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
     child.once('error', () => resolve('spawn-error'));
-  }).finally(() => log.end());
+  }).then(async (code) => {
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 2_000))]);
+    await new Promise<void>((resolve) => log.end(resolve));
+    return code;
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = 30_000): Promise<void> => {

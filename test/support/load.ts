@@ -41,6 +41,7 @@ export class WebhookLoad {
   /** Answers no retry can change (a 4xx other than 429 where 202 or 400 was due). */
   readonly unexpected: string[] = [];
   retries = 0;
+  private abandoned = false;
   private inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private n = 0;
@@ -73,6 +74,13 @@ export class WebhookLoad {
     clearTimeout(this.timer);
     this.timer = undefined;
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Stops sending and retrying at once (a test that failed), without waiting for answers. */
+  abandon(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.abandoned = true;
   }
 
   /** eventIds of bodies sent, whether or not the answer arrived. */
@@ -142,6 +150,7 @@ export class WebhookLoad {
         return;
       }
       const delay = thenaRetryDelaysMs[attempt];
+      if (this.abandoned) return;
       if (delay === undefined) {
         this.givenUp.push(sent);
         return;
