@@ -1,6 +1,6 @@
 # One image for every service of the pipeline; the command chooses which:
 #   dist/services/ingress/main.js
-#   dist/services/consumers/main.js <request-events|request-activity|request-assignments|request-csat|rejected-events>
+#   dist/services/consumers/main.js <the consumer service of a table in tables/catalogue.ts>
 #   dist/services/admin/create-topics.js      dist/services/bigquery/migrate-cli.js
 FROM node:20.20-bookworm-slim AS build
 WORKDIR /app
@@ -8,6 +8,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY schemas ./schemas
+COPY tables ./tables
 COPY services ./services
 COPY infra ./infra
 RUN npm run build && npm prune --omit=dev

@@ -10,7 +10,13 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['services/**/*.test.ts', 'schemas/**/*.test.ts', 'infra/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          include: [
+            'services/**/*.test.ts',
+            'schemas/**/*.test.ts',
+            'tables/**/*.test.ts',
+            'infra/**/*.test.ts',
+            'test/unit/**/*.test.ts',
+          ],
           exclude: ['**/*.integration.test.ts', '**/node_modules/**'],
         },
       },

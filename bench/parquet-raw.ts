@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { requestActivity } from '../schemas/tables.js';
+import { requestActivity } from '../tables/catalogue.js';
 import { writeParquetFile } from '../services/consumers/parquet/writer.js';
 
 const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '200000' } } });

@@ -2,6 +2,14 @@
 // Partition counts bound how many instances of a consumer service can share the work. The
 // replication factor and min.insync.replicas are left to the brokers' defaults, so a production
 // cluster's settings (say 3 and 2) apply and a one-node local cluster still works.
+/** A message to publish: an event the ingress accepted, or a dead-letter record. */
+export interface OutgoingMessage {
+  topic: string;
+  key: string | null;
+  value: string;
+  headers?: Record<string, string>;
+}
+
 export interface TopicDeclaration {
   name: string;
   partitions: number;

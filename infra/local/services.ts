@@ -1,4 +1,7 @@
-// The pipeline's services as the local launcher starts them, one process each.
+// The pipeline's services as the local launcher starts them, one process each: the ingress, and
+// the consumer of every table in the catalogue.
+import { catalogue } from '../../tables/catalogue.js';
+
 export interface ServiceEntry {
   name: string;
   /** Module under services/ and its arguments, run with tsx (the Dockerfile runs the built JS). */
@@ -8,18 +11,12 @@ export interface ServiceEntry {
   metricsPort?: number;
 }
 
-const consumer = (name: string, metricsPort: number): ServiceEntry => ({
-  name,
-  entry: 'consumers/main.ts',
-  args: [name],
-  metricsPort,
-});
-
 export const pipelineServices: ServiceEntry[] = [
   { name: 'ingress', entry: 'ingress/main.ts' },
-  consumer('request-events', 9101),
-  consumer('request-activity', 9102),
-  consumer('request-assignments', 9103),
-  consumer('request-csat', 9104),
-  consumer('rejected-events', 9105),
+  ...catalogue.map(({ consumer }) => ({
+    name: consumer.service,
+    entry: 'consumers/main.ts',
+    args: [consumer.service],
+    metricsPort: consumer.metricsPort,
+  })),
 ];

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { startKafka, type LocalKafka } from '../kafka/kafka.js';
 import { startEmulator, type LocalEmulator } from '../bigquery-emulator/emulator.js';
 import { localDir, repoRoot } from './paths.js';
-import { startProcess, type ManagedProcess } from './process.js';
+import { assertPortsFree, startProcess, type ManagedProcess } from './process.js';
 import { pipelineServices, type ServiceEntry } from './services.js';
 import {
   ConfigError,
@@ -25,7 +25,7 @@ import { createLogger, type Logger } from '../../services/shared/logger.js';
 import { createKafka, ensureTopics } from '../../services/shared/kafka.js';
 import { topics } from '../../schemas/topics.js';
 import { createBigQuery } from '../../services/shared/bigquery.js';
-import { migrate } from '../../services/bigquery/migrate.js';
+import { migrate } from '../../services/bigquery/index.js';
 
 /** npm start's own ports, before LOCAL_PORT_OFFSET is added. */
 const basePorts = { kafka: 9092, kafkaController: 9093, emulator: 9050, emulatorGrpc: 9060 };
@@ -204,6 +204,8 @@ async function main(): Promise<void> {
     await prepareTopicsAndTables(config, log);
     if (stopping) return;
     supervisor = new Supervisor(env, join(stateDir, 'logs'), config.LOCAL_PORT_OFFSET, log);
+    const servicePorts = pipelineServices.map((svc) => supervisor!.metricsPort(svc) ?? config.PORT);
+    await assertPortsFree('npm start', servicePorts);
     for (const svc of pipelineServices) supervisor.launch(svc);
     printSummary(config, env, infra, supervisor);
   } catch (err) {

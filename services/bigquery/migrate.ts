@@ -6,8 +6,8 @@
 // - live columns no longer declared are left alone (never dropped);
 // - views are created, or replaced when their SQL changed.
 import type { BigQuery, Dataset, TableMetadata } from '@google-cloud/bigquery';
-import { tables as declaredTables, type TableDeclaration } from '../../schemas/tables.js';
-import { viewNames, viewSql } from '../lake/views.js';
+import type { TableDeclaration, TableDefinition, ViewDeclaration } from '../../schemas/table.js';
+import { catalogue, viewSql, viewsOf } from '../../tables/catalogue.js';
 import { bigQueryField, bigQuerySchema, sameType, type BigQueryField } from './schema.js';
 
 export class MigrationError extends Error {
@@ -23,7 +23,8 @@ export interface MigrationReport {
 export interface MigrateOptions {
   dataset: string;
   location: string;
-  tables?: readonly TableDeclaration[];
+  /** The tables and their views; the catalogue's by default. */
+  tables?: readonly TableDefinition[];
 }
 
 /** SQL compared without comments and whitespace: BigQuery (or an emulator) may store it reformatted. */
@@ -115,9 +116,15 @@ async function ensureTable(dataset: Dataset, table: TableDeclaration, report: Mi
   report.altered.push(`table ${table.name}: added ${additions.map((f) => f.name).join(', ')}`);
 }
 
-async function ensureView(bq: BigQuery, dataset: Dataset, name: string, report: MigrationReport): Promise<void> {
+async function ensureView(
+  bq: BigQuery,
+  dataset: Dataset,
+  view: ViewDeclaration & { factKey: readonly string[] },
+  report: MigrationReport,
+): Promise<void> {
+  const { name } = view;
   const project = await bq.getProjectId();
-  const sql = viewSql(name as (typeof viewNames)[number], (ref) => `\`${project}.${dataset.id}.${ref}\``).trim();
+  const sql = viewSql(view, (ref) => `\`${project}.${dataset.id}.${ref}\``).trim();
   const [exists] = await dataset.table(name).exists();
   if (exists) {
     const [metadata] = await dataset.table(name).getMetadata();
@@ -134,7 +141,8 @@ async function ensureView(bq: BigQuery, dataset: Dataset, name: string, report: 
 export async function migrate(bq: BigQuery, opts: MigrateOptions): Promise<MigrationReport> {
   const report: MigrationReport = { created: [], altered: [], unchanged: [] };
   const dataset = await ensureDataset(bq, opts.dataset, opts.location, report);
-  for (const table of opts.tables ?? declaredTables) await ensureTable(dataset, table, report);
-  for (const view of viewNames) await ensureView(bq, dataset, view, report);
+  const tables = opts.tables ?? catalogue;
+  for (const table of tables) await ensureTable(dataset, table, report);
+  for (const view of viewsOf(tables)) await ensureView(bq, dataset, view, report);
   return report;
 }

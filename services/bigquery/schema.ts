@@ -1,5 +1,5 @@
 // BigQuery table schemas, derived from the declarations in schemas/tables.ts.
-import type { ColumnDeclaration, TableDeclaration } from '../../schemas/tables.js';
+import type { ColumnDeclaration, TableDeclaration } from '../../schemas/table.js';
 
 export interface BigQueryField {
   name: string;

@@ -1,20 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { pseudonymizer } from './privacy.js';
-import { requestEventsFlattener } from './request-events.js';
-import { requestCsatFlattener } from './request-csat.js';
-import { requestActivityFlattener } from './request-activity.js';
-import { requestAssignmentsFlattener } from './request-assignments.js';
-import { rejectedEventsFlattener } from './rejected-events.js';
 import {
   rejectedEvents,
   requestActivity,
   requestAssignments,
   requestCsat,
   requestEvents,
-} from '../../../schemas/tables.js';
-import { deadLetterMessage } from '../../shared/dead-letter.js';
-import { envelopeMessage } from '../../../test/fixtures/envelopes.js';
-import { seedBody, webhook } from '../../../test/fixtures/webhooks.js';
+} from '../../tables/catalogue.js';
+import type { TableDefinition } from '../../schemas/table.js';
+import { deadLetterMessage } from '../shared/dead-letter.js';
+import { envelopeMessage } from '../../test/fixtures/envelopes.js';
+import { seedBody, webhook } from '../../test/fixtures/webhooks.js';
+import { flattened } from '../../test/support/flatten.js';
+
+/** The table's rows for a message, pseudonymised. */
+const pseudonymised = (table: TableDefinition, message: Parameters<TableDefinition['consumer']['flatten']>[0]) =>
+  flattened(table.consumer.flatten(message)).rows.map((r) => p.row(table, r));
 
 const p = pseudonymizer('a-test-key-of-at-least-32-characters!!');
 
@@ -48,20 +49,20 @@ describe('pseudonymisation', () => {
   ])('leaves no name or e-mail address in a rejected body: %s', (_name, rawBody) => {
     const record = deadLetterMessage({ topic: 'dlq', source: 'ingress', reason: 'r', message: 'm', rawBody });
     const message = { topic: 'dlq', partition: 0, offset: '0', value: record.value };
-    const row = p.row(rejectedEvents, rejectedEventsFlattener(message).rows[0]!);
-    for (const personal of personalInSeed) expect(row.raw_body, personal).not.toContain(personal);
-    expect(row.raw_body).toContain(p.value('Lorem Customer Ipsum'));
+    const [row] = pseudonymised(rejectedEvents, message);
+    for (const personal of personalInSeed) expect(row!.raw_body, personal).not.toContain(personal);
+    expect(row!.raw_body).toContain(p.value('Lorem Customer Ipsum'));
     // What is not personal stays readable.
-    expect(row.raw_body).toContain('thena-dev-lorem');
+    expect(row!.raw_body).toContain('thena-dev-lorem');
   });
 
   it('leaves no name or e-mail address of the seed sample in any table', () => {
     const message = envelopeMessage(seedBody);
     const rows = [
-      ...requestEventsFlattener(message).rows.map((r) => p.row(requestEvents, r)),
-      ...requestActivityFlattener(message).rows.map((r) => p.row(requestActivity, r)),
-      ...requestAssignmentsFlattener(message).rows.map((r) => p.row(requestAssignments, r)),
-      ...requestCsatFlattener(message).rows.map((r) => p.row(requestCsat, r)),
+      ...pseudonymised(requestEvents, message),
+      ...pseudonymised(requestActivity, message),
+      ...pseudonymised(requestAssignments, message),
+      ...pseudonymised(requestCsat, message),
     ];
     const text = JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? String(v) : v));
     for (const personal of personalInSeed) expect(text, personal).not.toContain(personal);
@@ -81,18 +82,14 @@ describe('pseudonymisation', () => {
   });
 
   it('replaces the rater inside the CSAT text as well', () => {
-    const row = p.row(
+    const [row] = pseudonymised(
       requestCsat,
-      requestCsatFlattener(
-        envelopeMessage(
-          webhook({ feedbacks: '<p>Zoë Ng gave 5 with additional feedback of mail zoe@example.com</p>' }),
-        ),
-      ).rows[0]!,
+      envelopeMessage(webhook({ feedbacks: '<p>Zoë Ng gave 5 with additional feedback of mail zoe@example.com</p>' })),
     );
-    expect(row.rater).toBe(p.value('Zoë Ng'));
-    expect(row.feedback_html).toBe(
+    expect(row!.rater).toBe(p.value('Zoë Ng'));
+    expect(row!.feedback_html).toBe(
       `<p>${p.value('Zoë Ng')} gave 5 with additional feedback of mail ${p.value('zoe@example.com')}</p>`,
     );
-    expect(row.comment).toBe(`mail ${p.value('zoe@example.com')}`);
+    expect(row!.comment).toBe(`mail ${p.value('zoe@example.com')}`);
   });
 });

@@ -2,37 +2,22 @@
 // addresses become keyed hashes (HMAC-SHA-256), the same for the same value everywhere, so
 // analysts can still count and join on them but cannot read them back without the key. Free text
 // keeps its words, with e-mail addresses (and the row's own names) replaced by their hashes.
-// Which columns are personal is declared in schemas/tables.ts.
+// Which columns are personal is declared with each table (tables/<name>/table.ts); where Thena's
+// payload names people, in tables/thena/people.ts.
 import { createHmac } from 'node:crypto';
-import type { TableDeclaration } from '../../../schemas/tables.js';
-import type { Row } from './event.js';
-import { parseFeedbacks } from './request-csat.js';
-
-/** The raters named in a CSAT text, to hide inside it. */
-const raters = (feedbacks: string) => parseFeedbacks(feedbacks).flatMap((e) => (e.rater ? [e.rater] : []));
+import type { Row } from '../../schemas/flattener.js';
+import type { TableDefinition } from '../../schemas/table.js';
+import {
+  feedbacksMember,
+  identityKeys,
+  identityMember,
+  nameKeys,
+  namesIn,
+  personKeys,
+} from '../../tables/thena/people.js';
+import { ratersIn } from '../../tables/thena/feedbacks.js';
 
 const emailPattern = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
-/** Objects of Thena's payload that describe a person, and their fields that identify one. */
-const personKeys = new Set(['requestor', 'sender', 'assignedTo', 'assignedBy', 'closed_by', 'user']);
-const identityKeys = new Set(['email', 'name', 'firstName', 'lastName']);
-
-/** Full names found in a payload, to hide wherever free text repeats them (first and last names alone are too common). */
-function namesIn(node: unknown, key?: string, inPerson = false, out: string[] = []): string[] {
-  if (typeof node === 'string') {
-    if ((inPerson && key === 'name') || key === 'customer_name') out.push(node);
-    else if (key === 'feedbacks') out.push(...raters(node));
-  } else if (Array.isArray(node)) {
-    for (const item of node) namesIn(item, undefined, false, out);
-  } else if (node !== null && typeof node === 'object') {
-    const person = personKeys.has(key ?? '');
-    for (const [k, v] of Object.entries(node)) namesIn(v, k, person, out);
-  }
-  return out;
-}
-
-/** `"name": "…"`-style members (and CSAT texts, for their raters) of text that should have been JSON. */
-const identityMember = /"(email|name|firstName|lastName|customer_name)"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g;
-const feedbacksMember = /"feedbacks"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
 
 export interface Pseudonymizer {
   /** The pseudonym of one value: "p_" and 24 hex characters. */
@@ -40,11 +25,12 @@ export interface Pseudonymizer {
   /** Free text with its e-mail addresses, and the given names, replaced by their pseudonyms. */
   text(v: string, names?: readonly string[]): string;
   /** A table row with its personal columns treated according to their declaration. */
-  row(table: TableDeclaration, row: Row): Row;
+  row(table: Pick<TableDefinition, 'columns' | 'privacy'>, row: Row): Row;
 }
 
 export function pseudonymizer(key: string): Pseudonymizer {
   const value = (v: string) => `p_${createHmac('sha256', key).update(v).digest('hex').slice(0, 24)}`;
+  const identity = (k: string, v: string) => (v === '' ? v : value(k === 'email' ? v.toLowerCase() : v));
   const text = (v: string, names: readonly string[] = []) => {
     let out = v.replace(emailPattern, (email) => value(email.toLowerCase()));
     // Longest first, so "ana lima" goes before "ana".
@@ -56,11 +42,8 @@ export function pseudonymizer(key: string): Pseudonymizer {
   /** `inPerson`: the node is a field of a person object; `names`: names to hide in texts. */
   const payload = (node: unknown, key: string | undefined, inPerson: boolean, names: string[]): unknown => {
     if (typeof node === 'string') {
-      if (node === '') return node;
-      if ((inPerson && identityKeys.has(key ?? '')) || key === 'customer_name') {
-        return value(key === 'email' ? node.toLowerCase() : node);
-      }
-      return text(node, names);
+      if ((inPerson && identityKeys.has(key ?? '')) || nameKeys.has(key ?? '')) return identity(key ?? '', node);
+      return node === '' ? node : text(node, names);
     }
     if (Array.isArray(node)) return node.map((item) => payload(item, undefined, false, names));
     if (node !== null && typeof node === 'object') {
@@ -75,10 +58,10 @@ export function pseudonymizer(key: string): Pseudonymizer {
     try {
       parsed = JSON.parse(v);
     } catch {
-      const found = [...v.matchAll(feedbacksMember)].flatMap((m) => raters(m[1]!));
-      const members = v.replace(identityMember, (_m, key: string, colon: string, val: string) => {
-        if (key === 'name' || key === 'customer_name') found.push(val);
-        return `"${key}"${colon}"${val === '' ? '' : value(key === 'email' ? val.toLowerCase() : val)}"`;
+      const found = [...v.matchAll(feedbacksMember)].flatMap((m) => ratersIn(m[1]!));
+      const members = v.replace(identityMember, (_m, k: string, colon: string, val: string) => {
+        if (k === 'name' || nameKeys.has(k)) found.push(val);
+        return `"${k}"${colon}"${identity(k, val)}"`;
       });
       return text(members, [...names, ...found]);
     }
@@ -89,15 +72,17 @@ export function pseudonymizer(key: string): Pseudonymizer {
     text,
     row(table, row) {
       const out: Row = { ...row };
-      const names = table.columns
-        .filter((c) => c.personal === 'identity' && typeof row[c.name] === 'string')
-        .map((c) => row[c.name] as string);
+      const names = [
+        ...table.columns
+          .filter((c) => c.personal === 'identity' && typeof row[c.name] === 'string')
+          .map((c) => row[c.name] as string),
+        ...(table.privacy?.namesInText?.(row) ?? []),
+      ];
       for (const c of table.columns) {
         const v = row[c.name];
         if (typeof v !== 'string' || !c.personal) continue;
         if (c.personal === 'identity') out[c.name] = v === '' ? v : value(v);
-        else if (c.personal === 'text')
-          out[c.name] = text(v, c.name === 'feedback_html' ? [...names, ...raters(v)] : names);
+        else if (c.personal === 'text') out[c.name] = text(v, names);
         else out[c.name] = json(v, names);
       }
       return out;

@@ -15,36 +15,26 @@ export type Outcome =
   | 'bad_request'
   | 'error';
 
+function spoolGauges(registry: Registry, spool: Spool): void {
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  gauge('thena_ingress_spool_records', 'Events waiting in the spool for Kafka.', () => spool.depth);
+  gauge('thena_ingress_spool_bytes', 'Bytes of the spool not yet drained.', () => spool.bytes);
+  gauge('thena_ingress_spool_age_seconds', 'Age of the oldest spooled event (0 when empty).', () => spool.ageSeconds);
+}
+
 export function ingressMetrics(registry: Registry) {
   const registers = [registry];
   return {
     /** Spool depth, size and age, read when scraped. */
-    observeSpool(spool: Spool) {
-      new Gauge({
-        name: 'thena_ingress_spool_records',
-        help: 'Events waiting in the spool for Kafka.',
-        registers,
-        collect() {
-          this.set(spool.depth);
-        },
-      });
-      new Gauge({
-        name: 'thena_ingress_spool_bytes',
-        help: 'Bytes of the spool not yet drained.',
-        registers,
-        collect() {
-          this.set(spool.bytes);
-        },
-      });
-      new Gauge({
-        name: 'thena_ingress_spool_age_seconds',
-        help: 'Age of the oldest spooled event (0 when empty).',
-        registers,
-        collect() {
-          this.set(spool.ageSeconds);
-        },
-      });
-    },
+    observeSpool: (spool: Spool) => spoolGauges(registry, spool),
     requests: new Counter({
       name: 'thena_ingress_requests_total',
       help: 'Webhook requests by outcome; duplicate = accepted again with an eventId seen recently.',

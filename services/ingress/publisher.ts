@@ -5,12 +5,9 @@
 // deadline: kafkajs retries an idempotent send for as long as the broker is away, so without one
 // a request would hang.
 
-export interface OutgoingMessage {
-  topic: string;
-  key: string | null;
-  value: string;
-  headers?: Record<string, string>;
-}
+import type { OutgoingMessage } from '../../schemas/topics.js';
+
+export type { OutgoingMessage };
 
 /** Sends one batch and resolves once the broker has acknowledged all of it (acks=all). */
 export type SendBatch = (messages: OutgoingMessage[]) => Promise<void>;

@@ -3,7 +3,7 @@
 import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
 import type { Logger } from '../shared/logger.js';
 import { createKafka, createProducer } from '../shared/kafka.js';
-import type { OutgoingMessage } from './publisher.js';
+import type { OutgoingMessage } from '../../schemas/topics.js';
 
 export interface Readiness {
   ready: boolean;
@@ -17,11 +17,69 @@ export interface Transport {
   close(): Promise<void>;
 }
 
+/** Connects the producer in the background, retrying, so the service starts while Kafka is away. */
+function connectInBackground(producer: Producer, logger: Logger, closed: () => boolean): Promise<void> {
+  return (async () => {
+    for (let attempt = 1; !closed(); attempt++) {
+      try {
+        await producer.connect();
+        return;
+      } catch (err) {
+        logger.warn({ err, attempt }, 'Kafka producer could not connect; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
+      }
+    }
+  })();
+}
+
 /**
- * The idempotent kafkajs producer behind `send`, plus a probe that asks the broker for the
- * topic's metadata every `probeIntervalMs`: ready while one succeeded within the last two
- * intervals, so /readyz reflects Kafka's state even when no webhook arrives. Connecting happens in the background: the service starts (not ready) while
- * Kafka is away and becomes ready by itself when it answers.
+ * Asks the broker for the topic's metadata every `intervalMs`: ready while one answer came within
+ * the last two intervals. Probes never overlap, so a broker that does not answer at all (rather
+ * than refusing) turns readiness off as soon as the window passes.
+ */
+function kafkaProbe(opts: { brokers: string[]; topic: string; intervalMs: number; logger: Logger }) {
+  const { intervalMs, logger } = opts;
+  const client = createKafka({ clientId: 'thena-ingress-probe', brokers: opts.brokers, logger }).admin({
+    retry: { retries: 0 },
+  });
+  let lastOk = 0;
+  let lastError = 'connecting to Kafka';
+  let probing = false;
+  const probe = async () => {
+    if (probing) return;
+    probing = true;
+    try {
+      await client.connect();
+      await client.fetchTopicMetadata({ topics: [opts.topic] });
+      if (Date.now() - lastOk > 2 * intervalMs) logger.info('Kafka answers: ready');
+      lastOk = Date.now();
+    } catch (err) {
+      if (Date.now() - lastOk <= 2 * intervalMs) logger.error({ err }, 'Kafka does not answer: not ready');
+      lastError = `Kafka does not answer: ${(err as Error).message}`;
+      await client.disconnect().catch(() => undefined);
+    } finally {
+      probing = false;
+    }
+  };
+  void probe();
+  const timer = setInterval(() => void probe(), intervalMs);
+  const readiness = (): Readiness => {
+    if (Date.now() - lastOk <= 2 * intervalMs) return { ready: true };
+    if (lastOk === 0) return { ready: false, reason: lastError };
+    const silent = Math.round((Date.now() - lastOk) / 1000);
+    return { ready: false, reason: `no answer from Kafka for ${silent} s (${lastError})` };
+  };
+  const stop = async () => {
+    clearInterval(timer);
+    await client.disconnect();
+  };
+  return { readiness, stop };
+}
+
+/**
+ * The idempotent kafkajs producer behind `send`, plus a probe of the broker, so /readyz reflects
+ * Kafka's state even when no webhook arrives. The service starts (not ready) while Kafka is away
+ * and becomes ready by itself when it answers.
  */
 export function kafkaTransport(opts: {
   brokers: string[];
@@ -32,57 +90,14 @@ export function kafkaTransport(opts: {
   const logger = opts.logger.child({ component: 'kafka-transport' });
   const kafka: Kafka = createKafka({ clientId: 'thena-ingress', brokers: opts.brokers, logger });
   const producer: Producer = createProducer(kafka);
-  const probeClient = createKafka({ clientId: 'thena-ingress-probe', brokers: opts.brokers, logger }).admin({
-    retry: { retries: 0 },
-  });
-
   let closed = false;
-  const connected = (async () => {
-    for (let attempt = 1; !closed; attempt++) {
-      try {
-        await producer.connect();
-        return;
-      } catch (err) {
-        logger.warn({ err, attempt }, 'Kafka producer could not connect; retrying');
-        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
-      }
-    }
-  })();
-
-  // Ready while the last successful probe is recent; probes never overlap, so a broker that does
-  // not answer at all (rather than refusing) turns readiness off as soon as the window passes.
-  const interval = opts.probeIntervalMs ?? 2000;
-  let lastOk = 0;
-  let lastError = 'connecting to Kafka';
-  let probing = false;
-  const probe = async () => {
-    if (probing) return;
-    probing = true;
-    try {
-      await probeClient.connect();
-      await probeClient.fetchTopicMetadata({ topics: [opts.probeTopic] });
-      if (Date.now() - lastOk > 2 * interval) logger.info('Kafka answers: ready');
-      lastOk = Date.now();
-    } catch (err) {
-      if (Date.now() - lastOk <= 2 * interval) logger.error({ err }, 'Kafka does not answer: not ready');
-      lastError = `Kafka does not answer: ${(err as Error).message}`;
-      await probeClient.disconnect().catch(() => undefined);
-    } finally {
-      probing = false;
-    }
-  };
-  void probe();
-  const timer = setInterval(() => void probe(), interval);
-  const readiness = (): Readiness =>
-    Date.now() - lastOk <= 2 * interval
-      ? { ready: true }
-      : {
-          ready: false,
-          reason:
-            lastOk === 0
-              ? lastError
-              : `no answer from Kafka for ${Math.round((Date.now() - lastOk) / 1000)} s (${lastError})`,
-        };
+  const connected = connectInBackground(producer, logger, () => closed);
+  const probe = kafkaProbe({
+    brokers: opts.brokers,
+    topic: opts.probeTopic,
+    intervalMs: opts.probeIntervalMs ?? 2000,
+    logger,
+  });
 
   return {
     async send(messages) {
@@ -98,11 +113,10 @@ export function kafkaTransport(opts: {
         })),
       });
     },
-    readiness,
+    readiness: probe.readiness,
     async close() {
       closed = true;
-      clearInterval(timer);
-      await Promise.allSettled([producer.disconnect(), probeClient.disconnect()]);
+      await Promise.allSettled([producer.disconnect(), probe.stop()]);
     },
   };
 }

@@ -1,10 +1,10 @@
 // The lake as DuckDB sees it: a view per table over its Parquet files (an empty typed table
-// while it has none), and the shipped views on top.
+// while it has none), and each table's views on top.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { tables, type ColumnDeclaration } from '../../schemas/tables.js';
-import { viewNames, viewSql } from './views.js';
+import type { ColumnDeclaration, TableDefinition } from '../../schemas/table.js';
+import { catalogue, viewSql, viewsOf } from '../../tables/catalogue.js';
 
 const duckType = (c: ColumnDeclaration): string => {
   const base = { STRING: 'VARCHAR', INT64: 'BIGINT', TIMESTAMP: 'TIMESTAMP', BOOL: 'BOOLEAN' }[c.type];
@@ -20,8 +20,14 @@ function hasFiles(tableDir: string): boolean {
   );
 }
 
-/** Opens an in-memory DuckDB with the lake's tables and views. Only visible files are read. */
-export async function openLake(lakeDir: string): Promise<DuckDBConnection> {
+/**
+ * Opens an in-memory DuckDB with the lake's tables and their views (the catalogue's by default).
+ * Only visible files are read.
+ */
+export async function openLake(
+  lakeDir: string,
+  tables: readonly TableDefinition[] = catalogue,
+): Promise<DuckDBConnection> {
   const connection = await (await DuckDBInstance.create(':memory:')).connect();
   for (const table of tables) {
     const dir = join(lakeDir, table.name);
@@ -38,8 +44,8 @@ export async function openLake(lakeDir: string): Promise<DuckDBConnection> {
       );
     }
   }
-  for (const view of viewNames) {
-    await connection.run(`CREATE VIEW ${view} AS ${viewSql(view, (name) => name)}`);
+  for (const view of viewsOf(tables)) {
+    await connection.run(`CREATE VIEW ${view.name} AS ${viewSql(view, (name) => name)}`);
   }
   return connection;
 }

@@ -1,9 +1,8 @@
 // `npm run query -- "select …"`: runs SQL on the lake with DuckDB and prints a table. Without SQL
 // it prints how many rows each table and view holds.
 import { ConfigError, loadConfig } from '../shared/config.js';
-import { tables } from '../../schemas/tables.js';
+import { catalogue, viewsOf } from '../../tables/catalogue.js';
 import { openLake } from './duckdb.js';
-import { viewNames } from './views.js';
 
 function render(columns: string[], rows: unknown[][]): string {
   const cell = (v: unknown) =>
@@ -27,7 +26,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const sql =
     process.argv.slice(2).join(' ').trim() ||
-    [...tables.map((t) => t.name), ...viewNames]
+    [...catalogue.map((t) => t.name), ...viewsOf().map((v) => v.name)]
       .map((n) => `SELECT '${n}' AS name, count(*) AS rows FROM ${n}`)
       .join(' UNION ALL ');
   const connection = await openLake(config.LAKE_DIR);

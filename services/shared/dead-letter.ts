@@ -1,28 +1,9 @@
-// Dead-letter records, shared by the ingress (bodies it rejected with 400) and the consumers
-// (messages they could not process). The value is JSON; the headers let a tool route or count
-// records without parsing them.
-export const deadLetterSchema = 'thena.dead-letter.v1';
+// Builds dead-letter records (schemas/dead-letter.schema.ts), for the ingress (bodies it rejected
+// with 400) and the consumers (messages and rows they could not process).
+import { DeadLetterHeaders, deadLetterSchemaId, type DeadLetterRecord } from '../../schemas/dead-letter.schema.js';
+import type { OutgoingMessage } from '../../schemas/topics.js';
 
-/** Kafka header names on every dead-letter record. */
-export const DeadLetterHeaders = {
-  source: 'x-dlq-source', // 'ingress' or the consumer service's name
-  reason: 'x-dlq-reason',
-  originTopic: 'x-dlq-origin-topic',
-  originPartition: 'x-dlq-origin-partition',
-  originOffset: 'x-dlq-origin-offset',
-  retryCount: 'x-dlq-retry-count',
-} as const;
-
-export interface DeadLetterRecord {
-  schema: typeof deadLetterSchema;
-  source: string;
-  receivedAt: string;
-  reason: string;
-  details: { path: string; message: string }[];
-  /** The body exactly as it came (it may not be JSON). */
-  rawBody: string;
-  origin?: { topic: string; partition: number; offset: string };
-}
+export { DeadLetterHeaders, type DeadLetterRecord };
 
 /** A dead-letter record and its headers, ready to publish (key null: the topic is not keyed). */
 export function deadLetterMessage(
@@ -35,9 +16,9 @@ export function deadLetterMessage(
     receivedAt?: Date;
     origin?: { topic: string; partition: number; offset: string };
   } & ({ message: string } | { details: DeadLetterRecord['details'] }),
-): { topic: string; key: null; value: string; headers: Record<string, string> } {
+): OutgoingMessage & { key: null; headers: Record<string, string> } {
   const record: DeadLetterRecord = {
-    schema: deadLetterSchema,
+    schema: deadLetterSchemaId,
     source: opts.source,
     receivedAt: (opts.receivedAt ?? new Date()).toISOString(),
     reason: opts.reason,

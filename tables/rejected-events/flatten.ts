@@ -1,33 +1,31 @@
 // rejected_events: one row per dead-letter record.
-import { asObject, int, isoMicros, text } from './convert.js';
-import { FlattenError, type FlattenOutput, type SourceMessage } from './event.js';
+import { deadLetter, rows, type FlattenResult, type SourceMessage } from '../../schemas/flattener.js';
+import { asObject, int, isoMicros, text } from '../thena/convert.js';
 
-export function rejectedEventsFlattener(message: SourceMessage): FlattenOutput {
+export function rejectedEventsFlattener(message: SourceMessage): FlattenResult {
   let record: Record<string, unknown> | null;
   try {
     record = asObject(JSON.parse(message.value));
   } catch (err) {
-    throw new FlattenError('invalid_dead_letter', `the dead-letter record is not JSON: ${(err as Error).message}`);
+    return deadLetter('invalid_dead_letter', `the dead-letter record is not JSON: ${(err as Error).message}`);
   }
   const receivedAt = isoMicros(record?.receivedAt);
   if (!record || receivedAt === null) {
-    throw new FlattenError('invalid_dead_letter', 'the dead-letter record lacks receivedAt');
+    return deadLetter('invalid_dead_letter', 'the dead-letter record lacks receivedAt');
   }
   const origin = asObject(record.origin);
-  return {
-    rows: [
-      {
-        received_at: receivedAt,
-        source: text(record.source) ?? 'unknown',
-        reason: text(record.reason) ?? 'unknown',
-        details_json: record.details === undefined ? null : JSON.stringify(record.details),
-        raw_body: text(record.rawBody),
-        origin_topic: text(origin?.topic),
-        origin_partition: int(origin?.partition),
-        origin_offset: text(origin?.offset),
-        dlq_partition: message.partition,
-        dlq_offset: message.offset,
-      },
-    ],
-  };
+  return rows([
+    {
+      received_at: receivedAt,
+      source: text(record.source) ?? 'unknown',
+      reason: text(record.reason) ?? 'unknown',
+      details_json: record.details === undefined ? null : JSON.stringify(record.details),
+      raw_body: text(record.rawBody),
+      origin_topic: text(origin?.topic),
+      origin_partition: int(origin?.partition),
+      origin_offset: text(origin?.offset),
+      dlq_partition: message.partition,
+      dlq_offset: message.offset,
+    },
+  ]);
 }

@@ -1,11 +1,12 @@
 // request_activity: one row per activity item of an event. Payloads are cumulative, so the same
 // item comes back in every later event; the runtime suppresses repeats and the view keeps one.
-import { asObject, htmlToText, slackMicros, text } from './convert.js';
-import { eventKey, fromEvents, type RequestEvent, type Row } from './event.js';
+import { rows, type FlattenResult, type Row } from '../../schemas/flattener.js';
+import { asObject, htmlToText, slackMicros, text } from '../thena/convert.js';
+import { eventKey, fromEvents, type RequestEvent } from '../thena/request-event.js';
 
-export function flattenActivity(e: RequestEvent) {
+export function flattenActivity(e: RequestEvent): FlattenResult {
   const items = Array.isArray(e.request.activity) ? e.request.activity : [];
-  const rows: Row[] = items.map((raw, index) => {
+  const out: Row[] = items.map((raw, index) => {
     const item = asObject(raw) ?? {};
     const user = asObject(item.user);
     return {
@@ -20,7 +21,7 @@ export function flattenActivity(e: RequestEvent) {
       text_plain: htmlToText(item.text),
     };
   });
-  return { rows };
+  return rows(out);
 }
 
 export const requestActivityFlattener = fromEvents(flattenActivity);

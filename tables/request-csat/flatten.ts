@@ -1,40 +1,11 @@
-// request_csat: one row per CSAT entry of `feedbacks`, which Thena sends as HTML with one <p> per
-// entry: "<rater> gave <n> with additional feedback of <comment>", or without the comment part.
-import { htmlToText } from './convert.js';
-import { eventKey, fromEvents, type RequestEvent, type Row } from './event.js';
+// request_csat: one row per CSAT entry of `feedbacks` (see tables/thena/feedbacks.ts).
+import { rows, type FlattenResult, type Row } from '../../schemas/flattener.js';
+import { parseFeedbacks } from '../thena/feedbacks.js';
+import { eventKey, fromEvents, type RequestEvent } from '../thena/request-event.js';
 
-export interface CsatEntry {
-  rater: string | null;
-  rating: number | null;
-  comment: string | null;
-  html: string;
-}
-
-const entryPattern = /^(.+?)\s+gave\s+(\d{1,3})(?:\s+with additional feedback of\s*([\s\S]*))?$/i;
-
-/**
- * Splits `feedbacks` into entries. An entry that does not read as "<rater> gave <n> …" keeps its
- * HTML, with NULL rater and rating and its plain text as the comment (so distinct unreadable
- * entries stay distinct facts).
- */
-export function parseFeedbacks(feedbacks: unknown): CsatEntry[] {
-  if (typeof feedbacks !== 'string' || feedbacks.trim() === '') return [];
-  const paragraphs = [...feedbacks.matchAll(/<p\b[^>]*>[\s\S]*?<\/p>/gi)].map((m) => m[0]);
-  const entries = paragraphs.length > 0 ? paragraphs : [feedbacks];
-  return entries
-    .map((html) => ({ html, plain: htmlToText(html) ?? '' }))
-    .filter(({ plain }) => plain !== '')
-    .map(({ html, plain }) => {
-      const m = entryPattern.exec(plain);
-      if (!m) return { rater: null, rating: null, comment: plain, html };
-      const comment = m[3]?.trim();
-      return { rater: m[1]!.trim(), rating: Number(m[2]), comment: comment ? comment : null, html };
-    });
-}
-
-export function flattenCsat(e: RequestEvent) {
+export function flattenCsat(e: RequestEvent): FlattenResult {
   const entries = parseFeedbacks(e.request.feedbacks);
-  const rows: Row[] = entries.map((entry) => ({
+  const out: Row[] = entries.map((entry) => ({
     ...eventKey(e),
     rater: entry.rater,
     rating: entry.rating,
@@ -42,7 +13,7 @@ export function flattenCsat(e: RequestEvent) {
     feedback_html: entry.html,
   }));
   const unreadable = entries.filter((entry) => entry.rating === null).length;
-  return { rows, counts: unreadable > 0 ? { unreadable_csat: unreadable } : undefined };
+  return rows(out, unreadable > 0 ? { unreadable_csat: unreadable } : undefined);
 }
 
 export const requestCsatFlattener = fromEvents(flattenCsat);

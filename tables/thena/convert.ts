@@ -1,7 +1,7 @@
 // Conversions from payload values to column values. A value converts when it can without loss;
 // otherwise the column is NULL (the payload_json column keeps what was sent).
 import he from 'he';
-import { maxTimestampMicros } from '../../../schemas/tables.js';
+import { maxTimestampMicros } from '../../schemas/table.js';
 
 /** Outside the range the lake can hold: NULL, as for any value that does not convert. */
 const inRange = (micros: bigint): bigint | null =>

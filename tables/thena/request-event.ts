@@ -1,35 +1,14 @@
-// Reading a request-event envelope (as the ingress wrote it) into what every flattener needs.
-import { envelopeSchema } from '../../ingress/envelope.js';
-import { asObject, isoMicros } from './convert.js';
-
-export type Row = Record<string, unknown>;
-
-/** A Kafka message as a flattener sees it. */
-export interface SourceMessage {
-  topic: string;
-  partition: number;
-  offset: string;
-  value: string;
-}
-
-export interface FlattenOutput {
-  rows: Row[];
-  /** Things worth counting, e.g. unreadable CSAT entries; become metrics. */
-  counts?: Record<string, number>;
-}
-
-export type Flattener = (message: SourceMessage) => FlattenOutput;
-
-/** A message a flattener cannot handle: it goes to the dead-letter topic with this reason. */
-export class FlattenError extends Error {
-  constructor(
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'FlattenError';
-  }
-}
+// Reading a request-event envelope (schemas/request-event.schema.ts) into what every flattener of
+// the request tables needs, and the columns those tables share.
+import { Ajv } from 'ajv';
+import {
+  requestEventSchema,
+  requestEventSchemaId,
+  type RequestEventEnvelope,
+} from '../../schemas/request-event.schema.js';
+import { deadLetter, type FlattenResult, type Flattener, type Row } from '../../schemas/flattener.js';
+import { column } from '../../schemas/table.js';
+import { isoMicros } from './convert.js';
 
 export interface RequestEvent {
   eventId: string;
@@ -42,47 +21,46 @@ export interface RequestEvent {
   fieldProblems: unknown[] | undefined;
 }
 
-export function readEvent(value: string): RequestEvent {
-  let envelope: Record<string, unknown> | null;
+const validate = new Ajv({ allErrors: false, strict: false }).compile<RequestEventEnvelope>(requestEventSchema);
+
+/** The event in a message's value, or why it cannot be read (a dead-letter result). */
+export function readEvent(value: string): RequestEvent | FlattenResult {
+  let envelope: unknown;
   try {
-    envelope = asObject(JSON.parse(value));
+    envelope = JSON.parse(value);
   } catch (err) {
-    throw new FlattenError('invalid_envelope', `the message is not JSON: ${(err as Error).message}`);
+    return deadLetter('invalid_envelope', `the message is not JSON: ${(err as Error).message}`);
   }
-  if (!envelope || envelope.schema !== envelopeSchema) {
-    throw new FlattenError('invalid_envelope', `the message is not a ${envelopeSchema} envelope`);
-  }
-  const { eventId, requestId, action } = envelope;
-  const receivedAt = isoMicros(envelope.receivedAt);
-  const request = asObject(asObject(envelope.payload)?.request);
-  if (
-    typeof eventId !== 'string' ||
-    typeof requestId !== 'string' ||
-    typeof action !== 'string' ||
-    receivedAt === null ||
-    !request
-  ) {
-    throw new FlattenError(
+  if (!validate(envelope)) {
+    const e = validate.errors?.[0];
+    return deadLetter(
       'invalid_envelope',
-      'the envelope lacks eventId, requestId, action, receivedAt or payload.request',
+      `the message is not a ${requestEventSchemaId} envelope: ${e?.instancePath || '/'} ${e?.message ?? ''}`.trim(),
     );
   }
+  const receivedAt = isoMicros(envelope.receivedAt);
+  if (receivedAt === null) {
+    return deadLetter('invalid_envelope', `the envelope's receivedAt is not an ISO 8601 time: ${envelope.receivedAt}`);
+  }
+  const request = envelope.payload.request as Record<string, unknown>;
   return {
-    eventId,
-    requestId,
-    action,
+    eventId: envelope.eventId,
+    requestId: envelope.requestId,
+    action: envelope.action,
     receivedAt,
     eventTime: isoMicros(request.updatedAt) ?? isoMicros(request.createdAt) ?? receivedAt,
     request,
-    fieldProblems: Array.isArray(envelope.fieldProblems) ? envelope.fieldProblems : undefined,
+    fieldProblems: envelope.fieldProblems,
   };
 }
 
 /** Adapts a flattener of request events to raw messages. */
 export const fromEvents =
-  (flatten: (event: RequestEvent) => FlattenOutput): Flattener =>
-  (message) =>
-    flatten(readEvent(message.value));
+  (flatten: (event: RequestEvent) => FlattenResult): Flattener =>
+  (message) => {
+    const event = readEvent(message.value);
+    return 'kind' in event ? event : flatten(event);
+  };
 
 /** The columns every event-derived row starts with. */
 export const eventKey = (e: RequestEvent): Row => ({
@@ -90,3 +68,20 @@ export const eventKey = (e: RequestEvent): Row => ({
   request_id: e.requestId,
   event_time: e.eventTime,
 });
+
+/** Every table of request events starts with these columns. */
+export const eventColumns = [
+  column(
+    'event_id',
+    'STRING',
+    'REQUIRED',
+    'First 32 hex characters of SHA-256 over the webhook body in RFC 8785 form.',
+  ),
+  column('request_id', 'STRING', 'REQUIRED', "Thena's requestId as a decimal string."),
+  column(
+    'event_time',
+    'TIMESTAMP',
+    'REQUIRED',
+    'updatedAt, else createdAt, else the time the ingress received the event (UTC).',
+  ),
+];

@@ -20,7 +20,7 @@ describe('consumers killed with SIGKILL under load', () => {
       const restarts: Promise<void>[] = [];
       for (const name of consumerNames) {
         await sleep(300 + Math.random() * 1_500);
-        const service = p.consumers[name][0];
+        const service = p.consumer(name);
         await service.kill();
         restarts.push(service.start());
       }

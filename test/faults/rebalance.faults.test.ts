@@ -17,13 +17,13 @@ describe('consumer group rebalances under load', () => {
     // topic, so a second instance there would only stand by.
     const shared = consumerNames.filter((n) => n !== 'rejected-events');
     for (let cycle = 0; cycle < 2; cycle++) {
-      await Promise.all(shared.map((n) => p.consumers[n][1].start()));
+      await Promise.all(shared.map((n) => p.consumer(n, 1).start()));
       await sleep(10_000);
       // Each second instance took partitions and committed what it wrote before it leaves.
       for (const n of shared) {
-        expect(await p.consumers[n][1].metric('thena_consumer_commits_total'), n).toBeGreaterThan(0);
+        expect(await p.consumer(n, 1).metric('thena_consumer_commits_total'), n).toBeGreaterThan(0);
       }
-      await Promise.all(shared.map((n) => p.consumers[n][1].stop()));
+      await Promise.all(shared.map((n) => p.consumer(n, 1).stop()));
       await sleep(5_000);
     }
     await load.stop();

@@ -7,8 +7,8 @@ import { localDir } from '../../infra/local/paths.js';
 import { createBigQuery } from '../../services/shared/bigquery.js';
 import { migrate } from '../../services/bigquery/migrate.js';
 import { bigQuerySink, toBigQueryRow } from '../../services/bigquery/sink.js';
-import { requestEventsFlattener } from '../../services/consumers/flatten/request-events.js';
-import { requestEvents } from '../../schemas/tables.js';
+import { flattened } from '../support/flatten.js';
+import { requestEvents } from '../../tables/catalogue.js';
 import { envelopeMessage } from '../fixtures/envelopes.js';
 import { repeatedFactsSql } from '../support/repeats.js';
 import { testPorts } from '../support/global-setup.js';
@@ -47,7 +47,7 @@ describe('BigQuery sink through an emulator outage', () => {
     const repeats = async () => (await bq.query(repeatedFactsSql(requestEvents, baseTable)))[0];
     try {
       const consumer = await fx.consume('request-events', { maxAgeMs: 300 }, (table) =>
-        bigQuerySink({ bq, dataset, table, deadLetter: async () => undefined }),
+        bigQuerySink({ bq, dataset, table }),
       );
       const committed = async () =>
         (await admin.fetchOffsets({ groupId: consumer.groupId, topics: [fx.eventsTopic] }))[0]!.partitions.reduce(
@@ -79,7 +79,7 @@ describe('BigQuery sink through an emulator outage', () => {
       expect(await repeats()).toEqual([]);
 
       // And the check can fail: a repeat planted under another insertId is reported.
-      const [planted] = requestEventsFlattener(envelopeMessage(events(0, 1)[0])).rows;
+      const [planted] = flattened(requestEvents.consumer.flatten(envelopeMessage(events(0, 1)[0]))).rows;
       await bq
         .dataset(dataset)
         .table('request_events')

@@ -7,13 +7,15 @@ import { repoRoot } from '../../infra/local/paths.js';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { createBigQuery } from '../../services/shared/bigquery.js';
 import { migrate } from '../../services/bigquery/migrate.js';
-import { bigQuerySink, toBigQueryRow, type RejectedRow } from '../../services/bigquery/sink.js';
-import { requestEventsFlattener } from '../../services/consumers/flatten/request-events.js';
+import { bigQuerySink, toBigQueryRow } from '../../services/bigquery/sink.js';
+import type { Row } from '../../schemas/flattener.js';
+import type { Sink } from '../../schemas/sink.js';
+import type { TableDefinition } from '../../schemas/table.js';
+import { flattened } from '../support/flatten.js';
 import { envelopeMessage } from '../fixtures/envelopes.js';
-import { bigQueryDeadLetter } from '../../services/bigquery/dead-letter.js';
 import { TopicReader } from '../support/topic-reader.js';
-import { requestActivity, requestEvents, tables } from '../../schemas/tables.js';
-import { viewNames } from '../../services/lake/views.js';
+import { requestActivity, requestEvents, catalogue as tables } from '../../tables/catalogue.js';
+import { viewsOf } from '../../tables/catalogue.js';
 import { lakeFixture, type LakeFixture } from '../support/lake.js';
 import { uniqueName, waitFor } from '../support/wait.js';
 import { lifecycle } from '../fixtures/lifecycle.js';
@@ -38,7 +40,7 @@ describe('migrate (emulator)', () => {
     expect(first.created).toEqual([
       `dataset ${dataset}`,
       ...tables.map((t) => `table ${t.name}`),
-      ...viewNames.map((v) => `view ${v}`),
+      ...viewsOf().map((v) => `view ${v.name}`),
     ]);
     const second = await migrate(bq, { dataset, location: 'US' });
     expect(second).toMatchObject({ created: [], altered: [] });
@@ -81,8 +83,7 @@ describe('BigQuery sink (real broker, emulator)', () => {
     dataset = uniqueName('stream');
     await migrate(bq, { dataset, location: 'US' });
     fx = await lakeFixture(inject('kafkaBrokers'));
-    const sink = (table: (typeof tables)[number]) =>
-      bigQuerySink({ bq, dataset, table, deadLetter: async () => undefined });
+    const sink = (table: (typeof tables)[number]) => bigQuerySink({ bq, dataset, table });
     for (const name of ['request-events', 'request-activity', 'request-assignments', 'request-csat'] as const) {
       await fx.consume(name, { maxAgeMs: 500 }, sink);
     }
@@ -108,7 +109,7 @@ describe('BigQuery sink (real broker, emulator)', () => {
     );
     // A repeat in the base table (insertId deduplication is best effort), planted under another
     // insertId: the view still gives that event once.
-    const [seedFact] = requestEventsFlattener(envelopeMessage(seed)).rows;
+    const [seedFact] = flattened(requestEvents.consumer.flatten(envelopeMessage(seed))).rows;
     await bq
       .dataset(dataset)
       .table('request_events')
@@ -168,23 +169,6 @@ describe('BigQuery sink (real broker, emulator)', () => {
   });
 
   it('sends a row BigQuery refuses to the dead-letter topic and writes the rest of the batch', async () => {
-    const rejected: RejectedRow[] = [];
-    const toTopic = bigQueryDeadLetter({
-      service: 'request-activity',
-      sourceTopic: fx.eventsTopic,
-      topic: fx.dlqTopic,
-      publish: fx.publishMessage,
-    });
-    const dlq = await TopicReader.start(inject('kafkaBrokers'), fx.dlqTopic);
-    const sink = bigQuerySink({
-      bq,
-      dataset,
-      table: requestActivity,
-      deadLetter: async (rows, batch) => {
-        rejected.push(...rows);
-        await toTopic(rows, batch);
-      },
-    });
     const row = (i: number) => ({
       event_id: `${'e'.repeat(31)}${i}`,
       request_id: '9900',
@@ -199,22 +183,33 @@ describe('BigQuery sink (real broker, emulator)', () => {
       text_plain: null,
     });
     // activity_index is INT64: a string that is not a number is refused by BigQuery alone.
+    const sink = bigQuerySink({ bq, dataset, table: requestActivity });
     const rows = [row(1), { ...row(2), activity_index: 'two' }, row(3)];
-    await sink.writeBatch({ partition: 0, firstOffset: '0', lastOffset: '2', rows });
-    expect(rejected).toHaveLength(1);
-    expect(rejected[0]!.row.activity_id).toBe('bad-batch-2');
-    expect(rejected[0]!.reason).toBe('invalid');
+    const { refused } = await sink.writeBatch({ partition: 0, firstOffset: '0', lastOffset: '2', rows });
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.row.activity_id).toBe('bad-batch-2');
+    expect(refused[0]!.reason).toBe('invalid');
     expect(await count(bq, `SELECT count(*) FROM \`${dataset}.request_activity\` WHERE request_id = '9900'`)).toBe(2);
-    const [record] = await dlq.waitFor('the dead letter', (m) => m.value.includes('bad-batch-2'));
+
+    // Through the runtime, the refused row reaches the dead-letter topic with its origin.
+    const dlq = await TopicReader.start(inject('kafkaBrokers'), fx.dlqTopic);
+    const spoiling = (table: TableDefinition): Sink => {
+      const inner = bigQuerySink({ bq, dataset, table });
+      const spoil = (r: Row) =>
+        r.request_id === '9901' && r.activity_index === 1 ? { ...r, activity_index: 'two' } : r;
+      return { ...inner, writeBatch: (batch) => inner.writeBatch({ ...batch, rows: batch.rows.map(spoil) }) };
+    };
+    await fx.consume('request-activity', { maxAgeMs: 300 }, spoiling);
+    const [eventId] = await fx.publish([lifecycle('9901').bodies[2]]);
+    expect(eventId).toBeDefined();
+    const [record] = await dlq.waitFor('the dead letter', (m) => m.value.includes('"activity_index\\":\\"two\\"'));
     await dlq.stop();
-    expect(JSON.parse(record!.value)).toMatchObject({
-      source: 'request-activity/bigquery',
+    const dead = JSON.parse(record!.value);
+    expect(dead).toMatchObject({
+      source: expect.stringMatching(/^request-activity.*\/bigquery$/),
       reason: 'bigquery_invalid',
-      origin: { topic: fx.eventsTopic, partition: 0, offset: '0-2' },
+      origin: { topic: fx.eventsTopic, offset: expect.stringMatching(/^\d+-\d+$/) },
     });
-    expect(JSON.parse(JSON.parse(record!.value).rawBody)).toMatchObject({
-      activity_id: 'bad-batch-2',
-      activity_index: 'two',
-    });
+    expect(JSON.parse(dead.rawBody)).toMatchObject({ request_id: '9901', activity_index: 'two' });
   });
 });

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openLake } from '../../services/lake/duckdb.js';
-import { requestActivity, requestAssignments, requestCsat, requestEvents, tables } from '../../schemas/tables.js';
+import {
+  requestActivity,
+  requestAssignments,
+  requestCsat,
+  requestEvents,
+  catalogue as tables,
+} from '../../tables/catalogue.js';
 import { repeatedFactsSql } from '../support/repeats.js';
 import { lakeFixture, type LakeFixture } from '../support/lake.js';
 import { waitFor } from '../support/wait.js';

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { localDir, repoRoot } from '../../infra/local/paths.js';
 import { startProcess, type ManagedProcess } from '../../infra/local/process.js';
 import { topics } from '../../schemas/topics.js';
-import { pseudonymizer } from '../../services/consumers/flatten/privacy.js';
+import { pseudonymizer } from '../../services/consumers/privacy.js';
 import { openLake } from '../../services/lake/duckdb.js';
 import { createKafka, createProducer, ensureTopics } from '../../services/shared/kafka.js';
 import { envelopeMessage } from '../fixtures/envelopes.js';

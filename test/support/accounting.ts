@@ -4,22 +4,22 @@
 // request_events: each expected fact present exactly once, nothing that was never sent.
 import { expect } from 'vitest';
 import type { BigQuery } from '@google-cloud/bigquery';
-import type { TableDeclaration } from '../../schemas/tables.js';
+import type { TableDeclaration, TableDefinition } from '../../schemas/table.js';
+import { topics } from '../../schemas/topics.js';
 import { eventEnvelope } from '../../services/ingress/envelope.js';
 import { classify } from '../../services/ingress/webhook.js';
-import { consumerServices } from '../../services/consumers/services.js';
 import { openLake } from '../../services/lake/duckdb.js';
+import { catalogue } from '../../tables/catalogue.js';
 import type { WebhookLoad } from './load.js';
 
-/** The view analysts query for each table fed by the events topic. */
-const factViews = {
-  request_history: consumerServices['request-events'],
-  activity: consumerServices['request-activity'],
-  assignments: consumerServices['request-assignments'],
-  csat: consumerServices['request-csat'],
-} as const;
-type FactView = keyof typeof factViews;
-const viewNames = Object.keys(factViews) as FactView[];
+/** Every table fed by the events topic, by the view analysts query for its facts. */
+export const factViews: Record<string, TableDefinition> = Object.fromEntries(
+  catalogue.filter((t) => t.consumer.topic === topics.requestEvents.name).map((t) => [t.factView, t]),
+);
+type FactView = string;
+const viewNames = Object.keys(factViews);
+/** The view of the dead-letter table, which the accounting reads for the ingress's rejections. */
+export const rejectionsView = catalogue.find((t) => t.consumer.topic === topics.deadLetter.name)!.factView;
 
 const keyOf = (table: TableDeclaration, row: Record<string, unknown>) =>
   table.factKey.map((c) => (row[c] === null || row[c] === undefined ? '\u2205' : String(row[c]))).join('|');
@@ -32,10 +32,9 @@ export function factsOf(bodies: unknown[]): Record<FactView, Set<string>> {
     if (result.kind !== 'accepted') continue;
     const value = eventEnvelope(result, new Date());
     for (const view of viewNames) {
-      const service = factViews[view];
-      for (const row of service.flatten({ topic: service.topic, partition: 0, offset: '0', value }).rows) {
-        out[view].add(keyOf(service.table, row));
-      }
+      const table = factViews[view]!;
+      const out_ = table.consumer.flatten({ topic: table.consumer.topic, partition: 0, offset: '0', value });
+      for (const row of out_.kind === 'rows' ? out_.rows : []) out[view]!.add(keyOf(table, row));
     }
   }
   return out;
@@ -69,14 +68,16 @@ export async function bigQueryContents(bq: BigQuery, project: string, dataset: s
 async function contents(read: (sql: string) => Promise<Record<string, unknown>[]>): Promise<SinkContents> {
   const facts = {} as Record<FactView, string[]>;
   for (const view of viewNames) {
-    const table = factViews[view].table;
+    const table = factViews[view]!;
     facts[view] = (await read(`SELECT ${table.factKey.join(', ')} FROM ${view}`)).map((r) => keyOf(table, r));
   }
-  const rejected = (await read(`SELECT source, raw_body, dlq_partition, dlq_offset FROM rejections`)).map((r) => ({
-    source: String(r.source),
-    rawBody: (r.raw_body as string | null) ?? null,
-    dlq: `${String(r.dlq_partition)}/${String(r.dlq_offset)}`,
-  }));
+  const rejected = (await read(`SELECT source, raw_body, dlq_partition, dlq_offset FROM ${rejectionsView}`)).map(
+    (r) => ({
+      source: String(r.source),
+      rawBody: (r.raw_body as string | null) ?? null,
+      dlq: `${String(r.dlq_partition)}/${String(r.dlq_offset)}`,
+    }),
+  );
   return { facts, rejected };
 }
 
@@ -113,12 +114,13 @@ export function account({ expected, allowed, rejected }: Expectations, sink: Sin
   const views = {} as Account['views'];
   for (const view of viewNames) {
     const counts = new Map<string, number>();
-    for (const key of sink.facts[view]) counts.set(key, (counts.get(key) ?? 0) + 1);
+    for (const key of sink.facts[view] ?? []) counts.set(key, (counts.get(key) ?? 0) + 1);
+    const mustHave = expected[view] ?? new Set<string>();
     views[view] = {
-      expected: expected[view].size,
-      missing: [...expected[view]].filter((k) => !counts.has(k)).length,
+      expected: mustHave.size,
+      missing: [...mustHave].filter((k) => !counts.has(k)).length,
       repeated: [...counts.values()].filter((n) => n > 1).length,
-      extra: [...counts.keys()].filter((k) => !allowed[view].has(k)).length,
+      extra: [...counts.keys()].filter((k) => !allowed[view]?.has(k)).length,
     };
   }
   const markers = new Set<string>();

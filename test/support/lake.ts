@@ -11,11 +11,12 @@ import { classify } from '../../services/ingress/webhook.js';
 import { eventEnvelope } from '../../services/ingress/envelope.js';
 import { consumerMetrics } from '../../services/consumers/runtime/metrics.js';
 import { startConsumer, type RunningConsumer } from '../../services/consumers/runtime/runtime.js';
-import { consumerServices, type ConsumerServiceName } from '../../services/consumers/services.js';
 import { parquetSink } from '../../services/consumers/sinks/parquet.js';
 import { uniqueName } from './wait.js';
-import type { Sink } from '../../services/consumers/runtime/sink.js';
-import type { TableDeclaration } from '../../schemas/tables.js';
+import type { Sink } from '../../schemas/sink.js';
+import type { TableDefinition } from '../../schemas/table.js';
+import { topics } from '../../schemas/topics.js';
+import { tableOfService } from '../../tables/catalogue.js';
 
 export const quietLogger = createLogger('lake-test', { LOG_LEVEL: 'fatal' });
 
@@ -28,11 +29,14 @@ export interface LakeFixture {
   publish(bodies: unknown[]): Promise<string[]>;
   /** Publishes raw values (for messages no flattener can read). */
   publishRaw(values: { key: string; value: string }[]): Promise<void>;
-  /** Starts a consumer service in-process, reading the fixture's topics, into the lake or the given sink. */
+  /**
+   * Starts a table's consumer in-process (a catalogue table by its service name, or any table
+   * definition), reading the fixture's topics, into the lake or the given sink.
+   */
   consume(
-    name: ConsumerServiceName,
+    table: string | TableDefinition,
     limits?: { maxRows?: number; maxAgeMs?: number; sessionTimeoutMs?: number },
-    sink?: (table: TableDeclaration) => Sink,
+    sink?: (table: TableDefinition) => Sink,
   ): Promise<RunningConsumer>;
   /** Publishes a dead-letter message (as the services' sinks do). */
   publishMessage(m: {
@@ -79,21 +83,26 @@ export async function lakeFixture(brokers: string[]): Promise<LakeFixture> {
     async publishMessage(m) {
       await producer.send({ topic: m.topic, acks: -1, messages: [{ key: m.key, value: m.value, headers: m.headers }] });
     },
-    async consume(name, limits = {}, sink) {
-      const declared = consumerServices[name];
-      const service = {
-        ...declared,
-        name: uniqueName(name),
-        topic: name === 'rejected-events' ? dlqTopic : eventsTopic,
-      };
+    async consume(table, limits = {}, sink) {
+      const declared = typeof table === 'string' ? tableOfService(table) : table;
+      if (!declared) throw new Error(`no table has a consumer named ${String(table)}`);
+      const { consumer: c } = declared;
+      // A group and topics of this fixture's own.
       const consumer = await startConsumer({
-        service,
+        table: {
+          ...declared,
+          consumer: {
+            ...c,
+            service: uniqueName(c.service),
+            topic: c.topic === topics.deadLetter.name ? dlqTopic : eventsTopic,
+          },
+        },
         kafka,
-        sink: sink ? sink(declared.table) : parquetSink({ lakeDir, table: declared.table }),
-        deadLetter: async (m) => void (await producer.send({ topic: m.topic, acks: -1, messages: [m] })),
+        sink: sink ? sink(declared) : parquetSink({ lakeDir, table: declared }),
+        publish: async (m) => void (await producer.send({ topic: m.topic, acks: -1, messages: [m] })),
         deadLetterTopic: dlqTopic,
         logger: quietLogger,
-        metrics: consumerMetrics(createRegistry(name)),
+        metrics: consumerMetrics(createRegistry(c.service)),
         limits: { maxRows: limits.maxRows ?? 10_000, maxBytes: 64 * 1024 * 1024, maxAgeMs: limits.maxAgeMs ?? 500 },
         sessionTimeoutMs: limits.sessionTimeoutMs,
         onFatal: (err) => {

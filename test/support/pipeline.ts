@@ -9,7 +9,7 @@ import { startEmulator, type LocalEmulator } from '../../infra/bigquery-emulator
 import { localDir, repoRoot } from '../../infra/local/paths.js';
 import { startProcess, waitUntilReady, type ManagedProcess } from '../../infra/local/process.js';
 import { topics } from '../../schemas/topics.js';
-import { consumerServices, type ConsumerServiceName } from '../../services/consumers/services.js';
+import { catalogue } from '../../tables/catalogue.js';
 import { createBigQuery } from '../../services/shared/bigquery.js';
 import { createKafka, ensureTopics } from '../../services/shared/kafka.js';
 import { afterAll, beforeAll } from 'vitest';
@@ -17,7 +17,8 @@ import { quietLogger } from './lake.js';
 import { WebhookLoad } from './load.js';
 import type { BigQuery } from '@google-cloud/bigquery';
 
-export const consumerNames = Object.keys(consumerServices) as ConsumerServiceName[];
+/** The consumer service of every table in the catalogue. */
+export const consumerNames = catalogue.map((t) => t.consumer.service);
 
 export interface PipelinePorts {
   kafka: number;
@@ -129,7 +130,7 @@ export class Pipeline {
   readonly token = 'Bearer pipeline-test-token';
   readonly ingress: Service;
   /** Two slots per consumer service: [0] always runs, [1] is a second instance for rebalance tests. */
-  readonly consumers: Record<ConsumerServiceName, [Service, Service]>;
+  private readonly consumers = new Map<string, [Service, Service]>();
   readonly bq: BigQuery;
   private kafka: LocalKafka | undefined;
   private emulator: LocalEmulator | undefined;
@@ -169,7 +170,7 @@ export class Pipeline {
       `http://127.0.0.1:${ports.ingress}`,
       options.supervise ?? false,
     );
-    const consumer = (name: ConsumerServiceName, index: number, instance: 0 | 1) => {
+    const consumer = (name: string, index: number, instance: 0 | 1) => {
       const port = ports.consumerMetricsBase + index * 2 + instance;
       return new Service(
         `${name}#${instance}`,
@@ -178,10 +179,15 @@ export class Pipeline {
         options.supervise ?? false,
       );
     };
-    this.consumers = Object.fromEntries(
-      consumerNames.map((name, i) => [name, [consumer(name, i, 0), consumer(name, i, 1)]]),
-    ) as Record<ConsumerServiceName, [Service, Service]>;
+    consumerNames.forEach((name, i) => this.consumers.set(name, [consumer(name, i, 0), consumer(name, i, 1)]));
     this.bq = createBigQuery({ BIGQUERY_PROJECT: this.project, BIGQUERY_API_ENDPOINT: env.BIGQUERY_API_ENDPOINT })!;
+  }
+
+  /** One instance of a consumer service: [0] always runs, [1] is a second one for rebalance tests. */
+  consumer(name: string, instance: 0 | 1 = 0): Service {
+    const service = this.consumers.get(name)?.[instance];
+    if (!service) throw new Error(`no consumer service named ${name}`);
+    return service;
   }
 
   get ingressUrl(): string {
@@ -206,8 +212,8 @@ export class Pipeline {
       );
       // The first consumer migrates BigQuery alone; the others then find it done.
       const [first, ...rest] = consumerNames;
-      await p.consumers[first!][0].start();
-      await Promise.all([p.ingress.start(), ...rest.map((name) => p.consumers[name][0].start())]);
+      await p.consumer(first!).start();
+      await Promise.all([p.ingress.start(), ...rest.map((name) => p.consumer(name).start())]);
       return p;
     } catch (err) {
       // Nothing of a pipeline that could not start may hold the fault ports for the next file.
@@ -254,7 +260,7 @@ export class Pipeline {
 
   /** Every service process, both instances of each consumer. */
   services(): Service[] {
-    return [this.ingress, ...consumerNames.flatMap((n) => this.consumers[n])];
+    return [this.ingress, ...[...this.consumers.values()].flat()];
   }
 
   /** Exits nobody asked for, by service. */

@@ -1,5 +1,5 @@
 // Fact keys a table or view holds more than once: the same SQL in DuckDB and BigQuery.
-import type { TableDeclaration } from '../../schemas/tables.js';
+import type { TableDeclaration } from '../../schemas/table.js';
 
 /** SQL listing each fact key of `table` that `from` holds more than once, with its `copies`. */
 export function repeatedFactsSql(table: TableDeclaration, from: string): string {

@@ -11,7 +11,7 @@ import { repoRoot } from '../../infra/local/paths.js';
 import { kafkaVersion } from '../../infra/kafka/kafka.js';
 import { configSchema } from '../../schemas/config.schema.js';
 import { parseConfig } from '../../services/shared/config.js';
-import { consumerServices } from '../../services/consumers/services.js';
+import { catalogue } from '../../tables/catalogue.js';
 
 const file = (p: string) => readFileSync(join(repoRoot, p), 'utf8');
 const composeText = file('docker-compose.yml');
@@ -21,7 +21,7 @@ const compose = YAML.parse(composeText, { merge: true }) as {
 };
 const services = compose.services;
 const ours = Object.entries(services).filter(([, s]) => s.build === '.');
-const consumers = Object.keys(consumerServices);
+const consumers = catalogue.map((t) => t.consumer.service);
 
 /** Sample values for ${VAR...} references, as .env.example gives them. */
 const envExample = Object.fromEntries(

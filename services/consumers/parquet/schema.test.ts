@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { requestActivity, requestEvents, tables } from '../../../schemas/tables.js';
+import { requestActivity, requestEvents, catalogue as tables } from '../../../tables/catalogue.js';
 import { MAX_TIMESTAMP_MICROS, ParquetRowError, parquetSchemas, recordEncoder } from './schema.js';
 
 describe('parquetSchemas', () => {

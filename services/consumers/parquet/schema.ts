@@ -10,8 +10,8 @@ import type {
   ParquetSchema,
   ParquetSchemaDefinition,
 } from 'parquetjs-lite';
-import type { ColumnDeclaration, ColumnType, TableDeclaration } from '../../../schemas/tables.js';
-import { maxTimestampMicros } from '../../../schemas/tables.js';
+import type { ColumnDeclaration, ColumnType, TableDeclaration } from '../../../schemas/table.js';
+import { maxTimestampMicros } from '../../../schemas/table.js';
 
 /**
  * 'write' shreds rows and encodes pages; 'footer' describes the file to readers. They differ only

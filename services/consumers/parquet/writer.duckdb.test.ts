@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import parquet from 'parquetjs-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestActivity, requestEvents, tables, type TableDeclaration } from '../../../schemas/tables.js';
+import { type TableDeclaration } from '../../../schemas/table.js';
+import { requestActivity, requestEvents, catalogue as tables } from '../../../tables/catalogue.js';
 import { writeParquetFile } from './writer.js';
 
 let dir: string;

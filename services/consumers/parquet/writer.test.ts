@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { rejectedEvents, requestActivity } from '../../../schemas/tables.js';
+import { rejectedEvents, requestActivity } from '../../../tables/catalogue.js';
 import { ParquetRowError } from './schema.js';
 import { DEFAULT_ROW_GROUP_SIZE, tempFileTarget, tempPathFor, writeParquetFile } from './writer.js';
 

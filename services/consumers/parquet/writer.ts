@@ -6,7 +6,7 @@ import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import parquet from 'parquetjs-lite';
 import type { ParquetCompression } from 'parquetjs-lite';
-import type { TableDeclaration } from '../../../schemas/tables.js';
+import type { TableDeclaration } from '../../../schemas/table.js';
 import { parquetSchemas, recordEncoder, type TableParquetSchemas } from './schema.js';
 
 /** parquetjs-lite's own default is 4,096 rows, which makes DuckDB scans pay per-group overhead. */

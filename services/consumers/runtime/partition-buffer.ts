@@ -1,7 +1,7 @@
 // The rows a partition has gathered since its last commit, and the facts it has already written.
 import { LRUCache } from 'lru-cache';
-import type { Row } from '../flatten/event.js';
-import type { SinkBatch } from './sink.js';
+import type { Row } from '../../../schemas/flattener.js';
+import type { SinkBatch } from '../../../schemas/sink.js';
 
 export interface RollLimits {
   maxRows: number;

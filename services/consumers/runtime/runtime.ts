@@ -1,38 +1,31 @@
 // The consuming runtime every consumer service shares: one kafkajs consumer group per
-// (service, sink), a pure flattener, and a sink. Its promises:
+// (table, sink), the table's pure flattener, and a sink. Its promises:
 // - offsets of a partition are committed only after the sink made every row up to them durable;
-// - a message the flattener cannot handle goes to the dead-letter topic (awaited) and the
-//   partition moves on;
+// - a message the flattener cannot handle, and a row the sink's store refuses, go to the
+//   dead-letter topic (awaited, one path for both) and the partition moves on;
 // - after any rebalance, uncommitted work is dropped and the sink is told where each partition
 //   resumes, so a crash or a move repeats work but never loses or doubles it as stored;
 // - a sink failure that may pass (outage, overload, network: isRetryable) pauses the partition and
 //   retries the same rows with backoff and jitter, the other partitions and sinks going on;
 // - any other sink failure is fatal: the process exits and resumes from the last commit.
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { FlattenResult, Row } from '../../../schemas/flattener.js';
+import type { Sink, SinkBatch, WriteResult } from '../../../schemas/sink.js';
+import type { TableDefinition } from '../../../schemas/table.js';
+import type { OutgoingMessage } from '../../../schemas/topics.js';
 import type { Logger } from '../../shared/logger.js';
 import { backoffMs, isRetryable } from '../../shared/retry.js';
 import { deadLetterMessage } from '../../shared/dead-letter.js';
-import { FlattenError, type Flattener, type Row } from '../flatten/event.js';
-import type { TableDeclaration } from '../../../schemas/tables.js';
-import type { OutgoingMessage } from '../../ingress/publisher.js';
 import type { ConsumerMetrics } from './metrics.js';
 import { PartitionBuffer, type RollLimits } from './partition-buffer.js';
-import type { Sink } from './sink.js';
-
-export interface ConsumerServiceDeclaration {
-  /** Service name, e.g. 'request-activity'; also names its consumer groups. */
-  name: string;
-  table: TableDeclaration;
-  topic: string;
-  flatten: Flattener;
-}
 
 export interface RuntimeOptions {
-  service: ConsumerServiceDeclaration;
+  /** The table to fill: its consumer (service name, topic, flattener) and its fact key. */
+  table: TableDefinition;
   kafka: Kafka;
   sink: Sink;
-  /** Publishes to the dead-letter topic; resolves once acknowledged. */
-  deadLetter: (message: OutgoingMessage & { topic: string }) => Promise<void>;
+  /** Publishes a message (a dead letter); resolves once acknowledged. */
+  publish: (message: OutgoingMessage) => Promise<void>;
   deadLetterTopic: string;
   logger: Logger;
   metrics: ConsumerMetrics;
@@ -40,7 +33,7 @@ export interface RuntimeOptions {
   sessionTimeoutMs?: number;
   /** Facts remembered per partition to skip repeats of cumulative payloads. */
   suppressionSize?: number;
-  /** Called when the sink fails; the service exits so it restarts from its last commit. */
+  /** Called when the sink fails for good; the service exits so it restarts from its last commit. */
   onFatal: (err: Error) => void;
 }
 
@@ -76,242 +69,321 @@ export function isRebalanceError(err: unknown): boolean {
 
 export const groupIdFor = (service: string, sink: string) => `thena-lake.${service}.${sink}`;
 
+const bigintAsText = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
+
+/** Joins the group and consumes until stopped; see the file's opening comment for the promises. */
 export async function startConsumer(opts: RuntimeOptions): Promise<RunningConsumer> {
-  const { service, sink, metrics, limits } = opts;
-  const log = opts.logger.child({ component: 'consumer', sink: sink.name });
-  const groupId = groupIdFor(service.name, sink.name);
-  const keyColumns = service.table.factKey;
-  const factKey = (row: Row) => keyColumns.map((c) => String(row[c] ?? '\u0000')).join('\u0001');
-  const buffers = new Map<number, PartitionBuffer>();
-  const buffer = (partition: number) => {
-    let b = buffers.get(partition);
-    if (!b) buffers.set(partition, (b = new PartitionBuffer(partition, factKey, opts.suppressionSize ?? 100_000)));
-    return b;
-  };
-  const sinkLabel = { sink: sink.name };
-  let generation = 0;
-  let rebalancing = false;
-  let joined = false;
-  let stopping = false;
-  let crashed: string | undefined;
-  const sessionTimeoutMs = opts.sessionTimeoutMs ?? 30_000;
+  const runtime = new ConsumerRuntime(opts);
+  await runtime.start();
+  return runtime;
+}
+
+class ConsumerRuntime implements RunningConsumer {
+  readonly groupId: string;
+  private readonly consumer: Consumer;
+  private readonly log: Logger;
+  private readonly topic: string;
+  private readonly sinkLabel: { sink: string };
+  private readonly sessionTimeoutMs: number;
+  private readonly buffers = new Map<number, PartitionBuffer>();
+  /** Partitions paused for a retry; kafkajs keeps a pause across rebalances. */
+  private readonly paused = new Set<number>();
+  private generation = 0;
+  private rebalancing = false;
+  private joined = false;
+  private stopping = false;
+  private crashed: string | undefined;
   /** When the broker last answered this member (a join, a heartbeat or a fetch). */
-  let heardAt = 0;
-  /** Partitions this runtime paused for a retry; kafkajs keeps a pause across rebalances. */
-  const paused = new Set<number>();
+  private heardAt = 0;
   /** The latest eachBatch heartbeat: long writes keep the membership alive with it. */
-  let heartbeat: (() => Promise<void>) | undefined;
+  private heartbeat: (() => Promise<void>) | undefined;
+  private ticker: NodeJS.Timeout | undefined;
+  private shutdown: Promise<void> | undefined;
 
-  const consumer: Consumer = opts.kafka.consumer({
-    groupId,
-    sessionTimeout: sessionTimeoutMs,
-    heartbeatInterval: Math.floor(sessionTimeoutMs / 10),
-    // Larger fetches than kafkajs's 1 MiB per partition: a consumer catching up waits less on the
-    // broker between batches (request-csat catching up: 4.2k -> 5.1k events/s).
-    maxBytesPerPartition: 8 * 1024 * 1024,
-    maxBytes: 32 * 1024 * 1024,
-    // kafkajs's stop() waits for the fetch in flight, which an idle broker holds for this long
-    // (kafkajs's default 5 s made every shutdown take 5 s; Kafka's Java client waits 0.5 s).
-    maxWaitTimeInMs: 1_000,
-  });
-  consumer.on(consumer.events.REBALANCING, () => {
-    rebalancing = true;
-  });
-  const heard = () => (heardAt = Date.now());
-  consumer.on(consumer.events.HEARTBEAT, heard);
-  consumer.on(consumer.events.FETCH, heard);
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    crashed = payload.error.message;
-    joined = false;
-  });
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    generation++;
-    rebalancing = false;
-    joined = true;
-    crashed = undefined;
-    heard();
-    for (const b of buffers.values()) b.reset();
-    if (paused.size > 0) {
-      consumer.resume([{ topic: service.topic, partitions: [...paused] }]);
-      paused.clear();
+  constructor(private readonly o: RuntimeOptions) {
+    this.topic = o.table.consumer.topic;
+    this.groupId = groupIdFor(o.table.consumer.service, o.sink.name);
+    this.log = o.logger.child({ component: 'consumer', sink: o.sink.name });
+    this.sinkLabel = { sink: o.sink.name };
+    this.sessionTimeoutMs = o.sessionTimeoutMs ?? 30_000;
+    this.consumer = o.kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout: this.sessionTimeoutMs,
+      heartbeatInterval: Math.floor(this.sessionTimeoutMs / 10),
+      // Larger fetches than kafkajs's 1 MiB per partition: a consumer catching up waits less on the
+      // broker between batches (request-csat catching up: 4.2k -> 5.1k events/s).
+      maxBytesPerPartition: 8 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+      // kafkajs's stop() waits for the fetch in flight, which an idle broker holds for this long
+      // (kafkajs's default 5 s made every shutdown take 5 s; Kafka's Java client waits 0.5 s).
+      maxWaitTimeInMs: 1_000,
+    });
+    this.watchGroup();
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 3,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+    // Files also close on age when no new message arrives to trigger it.
+    this.ticker = setInterval(() => this.rollDue(), 1000);
+    this.log.info({ groupId: this.groupId, topic: this.topic }, 'consuming');
+  }
+
+  readiness(): Readiness {
+    if (this.stopping) return { ready: false, reason: 'stopping' };
+    if (this.crashed) return { ready: false, reason: `the Kafka consumer crashed (${this.crashed}); restarting` };
+    if (!this.joined) return { ready: false, reason: 'not yet assigned partitions' };
+    if (this.rebalancing) return { ready: false, reason: 'the group is rebalancing' };
+    const silentMs = Date.now() - this.heardAt;
+    if (silentMs > this.sessionTimeoutMs) {
+      return { ready: false, reason: `no answer from Kafka for ${Math.round(silentMs / 1000)} s` };
     }
-    log.info({ assignment: payload.memberAssignment }, 'partitions assigned');
-  });
+    return { ready: true };
+  }
 
-  /** Writes what a partition buffered, then commits; drops the write if the partition moved meanwhile. */
-  const roll = async (b: PartitionBuffer): Promise<void> => {
-    const batch = b.take();
-    if (!batch) return;
-    const startedIn = generation;
-    const timer = metrics.rollSeconds.startTimer(sinkLabel);
-    // kafkajs heartbeats only between batches; a long write (many insertAll calls) would otherwise
-    // outlive the session and get this member evicted.
-    const beat = setInterval(() => void heartbeat?.().catch(() => undefined), 2_000);
-    try {
-      if (batch.rows.length > 0) await sink.writeBatch(batch);
-    } catch (err) {
-      if (startedIn !== generation) {
-        // The partition moved meanwhile: its new owner re-reads these; remove what was written.
-        await sink.discard(batch).catch(() => undefined);
-        return;
+  get bufferedRows(): number {
+    return [...this.buffers.values()].reduce((n, b) => n + b.size, 0);
+  }
+
+  stop(): Promise<void> {
+    this.shutdown ??= (async () => {
+      this.stopping = true;
+      clearInterval(this.ticker);
+      // Write and commit what is buffered while still a member of the group (after stop(),
+      // kafkajs can no longer commit), then leave.
+      this.consumer.pause([{ topic: this.topic }]);
+      await Promise.allSettled([...this.buffers.values()].map((b) => b.exclusive(() => this.roll(b))));
+      await this.consumer.stop();
+      await this.consumer.disconnect();
+      await this.o.sink.close();
+    })();
+    return this.shutdown;
+  }
+
+  /** Follows the membership: a new generation drops what was not committed and resumes paused partitions. */
+  private watchGroup(): void {
+    const { events } = this.consumer;
+    const heard = () => (this.heardAt = Date.now());
+    this.consumer.on(events.HEARTBEAT, heard);
+    this.consumer.on(events.FETCH, heard);
+    this.consumer.on(events.REBALANCING, () => (this.rebalancing = true));
+    this.consumer.on(events.CRASH, ({ payload }) => {
+      this.crashed = payload.error.message;
+      this.joined = false;
+    });
+    this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
+      this.generation++;
+      this.rebalancing = false;
+      this.joined = true;
+      this.crashed = undefined;
+      heard();
+      for (const b of this.buffers.values()) b.reset();
+      if (this.paused.size > 0) {
+        this.consumer.resume([{ topic: this.topic, partitions: [...this.paused] }]);
+        this.paused.clear();
       }
-      if (isRetryable(err)) {
-        b.restore(batch);
-        b.attempts++;
-        const wait = backoffMs(b.attempts, { initialMs: 500, maxMs: 30_000 });
-        b.retryAt = Date.now() + wait;
-        if (!paused.has(batch.partition)) {
-          consumer.pause([{ topic: service.topic, partitions: [batch.partition] }]);
-          paused.add(batch.partition);
-        }
-        metrics.retries.inc(sinkLabel);
-        log.warn(
-          { err, partition: batch.partition, attempt: b.attempts, waitMs: wait },
-          'sink write failed; partition paused, retrying',
-        );
-        return;
-      }
-      opts.onFatal(
-        new Error(
-          `${sink.name} sink could not write partition ${batch.partition} offsets ${batch.firstOffset}-${batch.lastOffset}: ${(err as Error).message}`,
-          { cause: err },
-        ),
-      );
-      throw err;
-    } finally {
-      clearInterval(beat);
-    }
-    const next = (BigInt(batch.lastOffset) + 1n).toString();
-    try {
-      if (startedIn !== generation) throw new Error('the group rebalanced during the write');
-      await consumer.commitOffsets([{ topic: service.topic, partition: batch.partition, offset: next }]);
-    } catch (err) {
-      await sink.discard(batch);
-      // The broker may know of a rebalance before this member does (its join has not happened
-      // yet): the commit is then refused for a stale generation. Either way kafkajs rejoins, and
-      // whoever owns the partition afterwards resumes from the last commit.
-      if (startedIn !== generation || isRebalanceError(err)) {
-        log.warn(
-          { err, partition: batch.partition },
-          'the group rebalanced during the write; discarded it, the messages will be consumed again',
-        );
-        return;
-      }
-      // Still the owner, yet the commit failed: kafkajs would not fetch these offsets again, so
-      // carrying on would skip them. Restart from the last commit instead.
-      opts.onFatal(
-        new Error(`could not commit partition ${batch.partition} after writing: ${(err as Error).message}`, {
-          cause: err,
-        }),
-      );
-      throw err;
-    }
-    timer();
-    if (b.attempts > 0) {
-      log.info(
-        { partition: batch.partition, attempts: b.attempts },
-        'sink write succeeded after retries; partition resumed',
-      );
-      b.attempts = 0;
-      b.retryAt = 0;
-      if (paused.delete(batch.partition)) consumer.resume([{ topic: service.topic, partitions: [batch.partition] }]);
-    }
-    metrics.commits.inc(sinkLabel);
-    metrics.rows.inc({ ...sinkLabel, table: service.table.name }, batch.rows.length);
-  };
+      this.log.info({ assignment: payload.memberAssignment }, 'partitions assigned');
+    });
+  }
 
-  const deadLetter = async (message: { partition: number; offset: string; value: string }, err: Error) => {
-    const reason = err instanceof FlattenError ? err.reason : 'flatten_failed';
-    await opts.deadLetter(
-      deadLetterMessage({
-        topic: opts.deadLetterTopic,
-        source: service.name,
-        reason,
-        message: err.message,
-        rawBody: message.value,
-        origin: { topic: service.topic, partition: message.partition, offset: message.offset },
-      }),
-    );
-    metrics.deadLetters.inc({ ...sinkLabel, reason });
-    log.warn(
-      { partition: message.partition, offset: message.offset, reason, err: err.message },
-      'message sent to the dead-letter topic',
-    );
-  };
+  private buffer(partition: number): PartitionBuffer {
+    let b = this.buffers.get(partition);
+    if (!b) {
+      const key = this.o.table.factKey;
+      const factKey = (row: Row) => key.map((c) => String(row[c] ?? '\u0000')).join('\u0001');
+      b = new PartitionBuffer(partition, factKey, this.o.suppressionSize ?? 100_000);
+      this.buffers.set(partition, b);
+    }
+    return b;
+  }
 
-  const eachBatch = async (payload: EachBatchPayload) => {
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, isRunning, isStale } = payload;
-    heartbeat = payload.heartbeat;
-    const b = buffer(batch.partition);
+    this.heartbeat = payload.heartbeat;
+    const b = this.buffer(batch.partition);
     await b.exclusive(async () => {
       if (!b.prepared && batch.messages.length > 0) {
-        await sink.prepare(batch.partition, batch.messages[0]!.offset);
+        await this.o.sink.prepare(batch.partition, batch.messages[0]!.offset);
         b.prepared = true;
       }
       for (const message of batch.messages) {
         if (!isRunning() || isStale()) break;
-        const value = message.value?.toString() ?? '';
-        const source = { topic: batch.topic, partition: batch.partition, offset: message.offset, value };
-        let rows: Row[] = [];
-        try {
-          const out = service.flatten(source);
-          rows = out.rows;
-          for (const [what, n] of Object.entries(out.counts ?? {}))
-            metrics.flattenCounts.inc({ ...sinkLabel, what }, n);
-        } catch (err) {
-          await deadLetter(source, err as Error);
-        }
-        const suppressed = b.add(message.offset, rows);
-        if (suppressed > 0) metrics.suppressed.inc({ ...sinkLabel, table: service.table.name }, suppressed);
-        metrics.messages.inc(sinkLabel);
+        await this.consume(b, message);
         resolveOffset(message.offset);
       }
-      metrics.lag.set({ ...sinkLabel, partition: String(batch.partition) }, Number(batch.offsetLag()));
-      if (b.due(limits)) await roll(b);
+      this.o.metrics.lag.set({ ...this.sinkLabel, partition: String(batch.partition) }, Number(batch.offsetLag()));
+      if (b.due(this.o.limits)) await this.roll(b);
     });
     await payload.heartbeat();
-  };
+  }
 
-  // Files also close on age when no new message arrives to trigger it.
-  const ticker = setInterval(() => {
-    if (rebalancing || stopping) return;
-    for (const b of buffers.values()) {
-      if (b.due(limits)) void b.exclusive(() => roll(b)).catch(() => undefined);
+  /** Flattens one message into the partition's buffer, or sends it to the dead-letter topic. */
+  private async consume(b: PartitionBuffer, message: KafkaMessage): Promise<void> {
+    const { metrics, table } = this.o;
+    const value = message.value?.toString() ?? '';
+    const source = { topic: this.topic, partition: b.partition, offset: message.offset, value };
+    let result: FlattenResult;
+    try {
+      result = table.consumer.flatten(source);
+    } catch (err) {
+      result = { kind: 'dead-letter', reason: 'flatten_failed', message: (err as Error).message };
     }
-  }, 1000);
+    if (result.kind === 'dead-letter') {
+      await this.deadLetter({
+        source: table.consumer.service,
+        reason: result.reason,
+        message: result.message,
+        rawBody: value,
+        origin: { topic: this.topic, partition: b.partition, offset: message.offset },
+      });
+    } else {
+      for (const [what, n] of Object.entries(result.counts ?? {})) {
+        metrics.flattenCounts.inc({ ...this.sinkLabel, what }, n);
+      }
+    }
+    const suppressed = b.add(message.offset, result.kind === 'rows' ? result.rows : []);
+    if (suppressed > 0) metrics.suppressed.inc({ ...this.sinkLabel, table: table.name }, suppressed);
+    metrics.messages.inc(this.sinkLabel);
+  }
 
-  await consumer.connect();
-  await consumer.subscribe({ topic: service.topic, fromBeginning: true });
-  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 3, eachBatch });
-  log.info({ groupId, topic: service.topic }, 'consuming');
+  /** The one dead-letter path: flattener failures and rows the sink's store refused. */
+  private async deadLetter(record: {
+    source: string;
+    reason: string;
+    message: string;
+    rawBody: string;
+    origin: { topic: string; partition: number; offset: string };
+  }): Promise<void> {
+    await this.o.publish(deadLetterMessage({ topic: this.o.deadLetterTopic, ...record }));
+    this.o.metrics.deadLetters.inc({ ...this.sinkLabel, reason: record.reason });
+    this.log.warn(
+      { origin: record.origin, reason: record.reason, err: record.message },
+      'sent to the dead-letter topic',
+    );
+  }
 
-  let shutdown: Promise<void> | undefined;
-  return {
-    groupId,
-    readiness() {
-      if (stopping) return { ready: false, reason: 'stopping' };
-      if (crashed) return { ready: false, reason: `the Kafka consumer crashed (${crashed}); restarting` };
-      if (!joined) return { ready: false, reason: 'not yet assigned partitions' };
-      if (rebalancing) return { ready: false, reason: 'the group is rebalancing' };
-      const silentMs = Date.now() - heardAt;
-      if (silentMs > sessionTimeoutMs)
-        return { ready: false, reason: `no answer from Kafka for ${Math.round(silentMs / 1000)} s` };
-      return { ready: true };
-    },
-    get bufferedRows() {
-      return [...buffers.values()].reduce((n, b) => n + b.size, 0);
-    },
-    stop: () =>
-      (shutdown ??= (async () => {
-        stopping = true;
-        clearInterval(ticker);
-        // Write and commit what is buffered while still a member of the group (after stop(),
-        // kafkajs can no longer commit), then leave.
-        consumer.pause([{ topic: service.topic }]);
-        await Promise.allSettled([...buffers.values()].map((b) => b.exclusive(() => roll(b))));
-        await consumer.stop();
-        await consumer.disconnect();
-        await sink.close();
-      })()),
-  };
+  /** Rolls every partition whose file is due (by age, or a retry whose wait is over). */
+  private rollDue(): void {
+    if (this.rebalancing || this.stopping) return;
+    for (const b of this.buffers.values()) {
+      if (b.due(this.o.limits)) void b.exclusive(() => this.roll(b)).catch(() => undefined);
+    }
+  }
+
+  /** Writes what a partition buffered, dead-letters what the store refused, then commits. */
+  private async roll(b: PartitionBuffer): Promise<void> {
+    const batch = b.take();
+    if (!batch) return;
+    const startedIn = this.generation;
+    const timer = this.o.metrics.rollSeconds.startTimer(this.sinkLabel);
+    const written = await this.write(b, batch, startedIn);
+    if (!written) return;
+    if (!(await this.commit(batch, startedIn))) return;
+    timer();
+    if (b.attempts > 0) this.resumeAfterRetry(b, batch.partition);
+    this.o.metrics.commits.inc(this.sinkLabel);
+    this.o.metrics.rows.inc(
+      { ...this.sinkLabel, table: this.o.table.name },
+      batch.rows.length - written.refused.length,
+    );
+  }
+
+  /**
+   * Makes the batch durable and dead-letters what the store refused. Undefined when it did not:
+   * the partition moved meanwhile (the write is undone) or the write will be retried.
+   */
+  private async write(b: PartitionBuffer, batch: SinkBatch, startedIn: number): Promise<WriteResult | undefined> {
+    const { sink } = this.o;
+    // kafkajs heartbeats only between batches; a long write (many insertAll calls) would otherwise
+    // outlive the session and get this member evicted.
+    const beat = setInterval(() => void this.heartbeat?.().catch(() => undefined), 2_000);
+    try {
+      const result = batch.rows.length > 0 ? await sink.writeBatch(batch) : { refused: [] };
+      for (const r of result.refused) {
+        await this.deadLetter({
+          source: `${this.o.table.consumer.service}/${sink.name}`,
+          reason: `${sink.name}_${r.reason}`,
+          message: r.message,
+          rawBody: JSON.stringify(r.row, bigintAsText),
+          origin: { topic: this.topic, partition: batch.partition, offset: `${batch.firstOffset}-${batch.lastOffset}` },
+        });
+      }
+      return result;
+    } catch (err) {
+      if (startedIn !== this.generation) {
+        // The partition moved meanwhile: its new owner re-reads these; remove what was written.
+        await sink.discard(batch).catch(() => undefined);
+        return undefined;
+      }
+      if (isRetryable(err)) {
+        this.retryLater(b, batch, err);
+        return undefined;
+      }
+      const range = `${batch.firstOffset}-${batch.lastOffset}`;
+      this.fatal(`${sink.name} sink could not write partition ${batch.partition} offsets ${range}`, err);
+      throw err;
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  /** Puts the batch back and pauses the partition until the backoff has passed. */
+  private retryLater(b: PartitionBuffer, batch: SinkBatch, err: unknown): void {
+    b.restore(batch);
+    b.attempts++;
+    const wait = backoffMs(b.attempts, { initialMs: 500, maxMs: 30_000 });
+    b.retryAt = Date.now() + wait;
+    if (!this.paused.has(batch.partition)) {
+      this.consumer.pause([{ topic: this.topic, partitions: [batch.partition] }]);
+      this.paused.add(batch.partition);
+    }
+    this.o.metrics.retries.inc(this.sinkLabel);
+    this.log.warn(
+      { err, partition: batch.partition, attempt: b.attempts, waitMs: wait },
+      'sink write failed; partition paused, retrying',
+    );
+  }
+
+  private resumeAfterRetry(b: PartitionBuffer, partition: number): void {
+    this.log.info({ partition, attempts: b.attempts }, 'sink write succeeded after retries; partition resumed');
+    b.attempts = 0;
+    b.retryAt = 0;
+    if (this.paused.delete(partition)) this.consumer.resume([{ topic: this.topic, partitions: [partition] }]);
+  }
+
+  /** Commits the batch's offsets; false (the write undone) when the group rebalanced meanwhile. */
+  private async commit(batch: SinkBatch, startedIn: number): Promise<boolean> {
+    const next = (BigInt(batch.lastOffset) + 1n).toString();
+    try {
+      if (startedIn !== this.generation) throw new Error('the group rebalanced during the write');
+      await this.consumer.commitOffsets([{ topic: this.topic, partition: batch.partition, offset: next }]);
+      return true;
+    } catch (err) {
+      await this.o.sink.discard(batch);
+      // The broker may know of a rebalance before this member does (its join has not happened
+      // yet): the commit is then refused for a stale generation. Either way kafkajs rejoins, and
+      // whoever owns the partition afterwards resumes from the last commit.
+      if (startedIn !== this.generation || isRebalanceError(err)) {
+        this.log.warn(
+          { err, partition: batch.partition },
+          'the group rebalanced during the write; discarded it, the messages will be consumed again',
+        );
+        return false;
+      }
+      // Still the owner, yet the commit failed: kafkajs would not fetch these offsets again, so
+      // carrying on would skip them. Restart from the last commit instead.
+      this.fatal(`could not commit partition ${batch.partition} after writing`, err);
+      throw err;
+    }
+  }
+
+  private fatal(what: string, err: unknown): void {
+    this.o.onFatal(new Error(`${what}: ${(err as Error).message}`, { cause: err }));
+  }
 }

@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rejectedEvents } from '../../../schemas/tables.js';
-import type { Row } from '../flatten/event.js';
+import { rejectedEvents } from '../../../tables/catalogue.js';
+import type { Row } from '../../../schemas/flattener.js';
 import { lakeFilePattern, parquetSink } from './parquet.js';
 
 const day = '2026-11-20';

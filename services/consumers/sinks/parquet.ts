@@ -12,10 +12,10 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TableDeclaration } from '../../../schemas/tables.js';
-import type { Row } from '../flatten/event.js';
+import type { Row } from '../../../schemas/flattener.js';
+import type { Sink, SinkBatch } from '../../../schemas/sink.js';
+import type { TableDeclaration } from '../../../schemas/table.js';
 import { tempFileTarget, writeParquetFile } from '../parquet/writer.js';
-import type { Sink, SinkBatch } from '../runtime/sink.js';
 
 const fileName = (partition: number, firstOffset: string, writer: string) =>
   `p${partition}-o${firstOffset.padStart(20, '0')}-${writer}.parquet`;
@@ -77,6 +77,8 @@ export function parquetSink(opts: ParquetSinkOptions): Sink {
         const written = await writeParquetFile(opts.table, rows, path);
         opts.onFile?.(path, written.rows, written.bytes);
       }
+      // Parquet takes any row its schema describes: nothing is refused.
+      return { refused: [] };
     },
     async discard(batch: SinkBatch) {
       for (const day of byDay(batch.rows).keys()) {

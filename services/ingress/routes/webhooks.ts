@@ -1,16 +1,16 @@
 // POST /webhooks/thena: authorise, classify, publish, and answer only after the broker
 // acknowledged (202), or after the rejected body is on the dead-letter topic (400).
-import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { LRUCache } from 'lru-cache';
 import { topics } from '../../../schemas/topics.js';
 import { tokenMatcher } from '../auth.js';
 import { eventEnvelope } from '../envelope.js';
 import { deadLetterMessage } from '../../shared/dead-letter.js';
-import type { IngressMetrics, Outcome } from '../metrics.js';
-import { classify } from '../webhook.js';
+import type { IngressMetrics } from '../metrics.js';
+import { classify, type Accepted, type Rejected } from '../webhook.js';
 import type { Delivered } from '../delivery.js';
+import { acceptRawJson, answerErrors, answerer, cutOffSlowBodies, unavailable, type Answer } from './edges.js';
 
 export interface WebhookRouteOptions {
   authTokens: readonly string[];
@@ -22,36 +22,9 @@ export interface WebhookRouteOptions {
   metrics: IngressMetrics;
 }
 
-/** How much of an oversized body is read and dropped after the 413 before the connection is cut. */
-const discardLimits = { bytes: 64 * 1024 * 1024, ms: 10_000 };
-
-/**
- * After a 413 the client may still be sending its body. Fastify then closes the connection, and a
- * socket closed with unread data is reset, so a client that writes its whole body before reading
- * (as fetch and curl may) gets EPIPE instead of the 413. Keep the connection instead, and read and
- * drop the rest of the body, within `discardLimits`; past them the connection is cut.
- */
-function discardRestOfBody(raw: IncomingMessage): void {
-  let read = 0;
-  const cut = () => raw.socket?.destroy();
-  const timer = setTimeout(cut, discardLimits.ms).unref();
-  raw.on('data', (chunk: Buffer) => {
-    read += chunk.length;
-    if (read > discardLimits.bytes) cut();
-  });
-  const done = () => clearTimeout(timer);
-  raw.once('end', done);
-  raw.once('close', done);
-  raw.resume();
-}
-
-/** How long a client should wait before retrying after a 503. */
-const retryAfterSeconds = 5;
-const jsonContentType = /^application\/([\w.-]+\+)?json\s*(;.*)?$/i;
-
 export default async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOptions): Promise<void> {
   const authorised = tokenMatcher(opts.authTokens);
-  const { metrics } = opts;
+  const answer = answerer(opts.metrics);
   // Recently accepted ids, only to count deliveries that look like duplicates.
   const recent = new LRUCache<string, true>({ max: 100_000 });
 
@@ -59,41 +32,9 @@ export default async function webhookRoutes(app: FastifyInstance, opts: WebhookR
     // Per client address, in memory: one instance's view, which is what protects it.
     await app.register(rateLimit, { max: opts.rateLimitPerMinute, timeWindow: 60_000 });
   }
-
-  // A body that trickles in (slow loris) would hold a connection and its buffer for as long as
-  // the client likes; Node's own request timeout is checked too coarsely to rely on. Cut it off.
-  const bodyDeadlines = new WeakMap<object, NodeJS.Timeout>();
-  app.addHook('onRequest', async (request) => {
-    const timer = setTimeout(() => {
-      request.log.warn({ timeoutMs: opts.requestTimeoutMs }, 'request not received in time: connection closed');
-      request.raw.destroy();
-    }, opts.requestTimeoutMs);
-    timer.unref();
-    bodyDeadlines.set(request.raw, timer);
-  });
-  const received = async (request: { raw: object }) => clearTimeout(bodyDeadlines.get(request.raw));
-  app.addHook('preHandler', received);
-  app.addHook('onResponse', received);
-
-  // Keep the body as text: the envelope embeds it unchanged, and classify() parses it once.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(jsonContentType, { parseAs: 'string', bodyLimit: opts.bodyLimit }, (_req, body, done) =>
-    done(null, body),
-  );
-
-  const answer = (reply: FastifyReply, outcome: Outcome, status: number, body: object) => {
-    metrics.requests.inc({ outcome });
-    metrics.requestSeconds.observe({ outcome }, reply.elapsedTime / 1000);
-    return reply.code(status).send(body);
-  };
-  const unavailable = (reply: FastifyReply, err: unknown) => {
-    reply.log.warn({ err }, 'Kafka did not acknowledge in time: 503');
-    reply.header('retry-after', String(retryAfterSeconds));
-    return answer(reply, 'unavailable', 503, {
-      error: 'unavailable',
-      message: `Kafka did not acknowledge the event in time and the spool could not take it; nothing was stored. Retry after ${retryAfterSeconds} s.`,
-    });
-  };
+  cutOffSlowBodies(app, opts.requestTimeoutMs);
+  acceptRawJson(app, opts.bodyLimit);
+  answerErrors(app, { answer, bodyLimit: opts.bodyLimit, rateLimitPerMinute: opts.rateLimitPerMinute });
 
   app.post<{ Body: string }>(
     '/webhooks/thena',
@@ -108,74 +49,61 @@ export default async function webhookRoutes(app: FastifyInstance, opts: WebhookR
     async (request, reply) => {
       const receivedAt = new Date();
       const result = classify(request.body ?? '');
-
-      if (result.kind === 'rejected') {
-        const record = deadLetterMessage({
-          topic: topics.deadLetter.name,
-          source: 'ingress',
-          reason: result.reason,
-          details: result.details,
-          rawBody: result.raw,
-          receivedAt,
-        });
-        try {
-          await app.delivery.deliver(record);
-        } catch (err) {
-          return unavailable(reply, err);
-        }
-        metrics.rejected.inc({ reason: result.reason });
-        request.log.info({ reason: result.reason, details: result.details }, 'webhook rejected');
-        return answer(reply, 'rejected', 400, { error: 'invalid_payload', details: result.details });
-      }
-
-      const ids = { eventId: result.eventId, requestId: result.requestId };
-      let delivered: Delivered;
-      try {
-        delivered = await app.delivery.deliver({
-          topic: topics.requestEvents.name,
-          key: result.requestId,
-          value: eventEnvelope(result, receivedAt),
-        });
-      } catch (err) {
-        return unavailable(reply, err);
-      }
-      for (const p of result.fieldProblems) metrics.fieldProblems.inc({ field: p.path.split('/')[2] ?? 'other' });
-      if (result.fieldProblems.length > 0) {
-        request.log.warn({ ...ids, fieldProblems: result.fieldProblems }, 'fields of the wrong type kept as sent');
-      }
-      const duplicate = recent.has(result.eventId);
-      recent.set(result.eventId, true);
-      request.log.info({ ...ids, action: result.action, duplicate, delivered }, 'webhook accepted');
-      const outcome = delivered === 'spooled' ? 'spooled' : duplicate ? 'duplicate' : 'accepted';
-      return answer(reply, outcome, 202, { status: 'accepted', eventId: result.eventId });
+      const handle = { app, request, reply, answer, metrics: opts.metrics, receivedAt };
+      return result.kind === 'rejected' ? reject(handle, result) : accept(handle, result, recent);
     },
   );
+}
 
-  app.setErrorHandler((err: { code?: string; statusCode?: number; message: string }, request, reply) => {
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      reply.removeHeader('connection');
-      if (!request.raw.complete) discardRestOfBody(request.raw);
-      return answer(reply, 'too_large', 413, {
-        error: 'payload_too_large',
-        message: `the body is over the limit of ${opts.bodyLimit} bytes`,
-      });
-    }
-    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return answer(reply, 'unsupported_media_type', 415, {
-        error: 'unsupported_media_type',
-        message: `content-type '${request.headers['content-type'] ?? ''}' is not accepted; send application/json`,
-      });
-    }
-    if (err.statusCode === 429) {
-      return answer(reply, 'rate_limited', 429, {
-        error: 'rate_limited',
-        message: `over ${opts.rateLimitPerMinute} requests a minute from this address; retry after the retry-after header's seconds`,
-      });
-    }
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return answer(reply, 'bad_request', err.statusCode, { error: 'bad_request', message: err.message });
-    }
-    request.log.error({ err }, 'unexpected error');
-    return answer(reply, 'error', 500, { error: 'internal_error' });
+interface Handling {
+  app: FastifyInstance;
+  request: FastifyRequest;
+  reply: FastifyReply;
+  answer: Answer;
+  metrics: IngressMetrics;
+  receivedAt: Date;
+}
+
+/** 400, once the body, the reasons and the time are on the dead-letter topic (503 if they cannot be). */
+async function reject(h: Handling, result: Rejected): Promise<FastifyReply> {
+  const record = deadLetterMessage({
+    topic: topics.deadLetter.name,
+    source: 'ingress',
+    reason: result.reason,
+    details: result.details,
+    rawBody: result.raw,
+    receivedAt: h.receivedAt,
   });
+  try {
+    await h.app.delivery.deliver(record);
+  } catch (err) {
+    return unavailable(h.answer, h.reply, err);
+  }
+  h.metrics.rejected.inc({ reason: result.reason });
+  h.request.log.info({ reason: result.reason, details: result.details }, 'webhook rejected');
+  return h.answer(h.reply, 'rejected', 400, { error: 'invalid_payload', details: result.details });
+}
+
+/** 202 with the eventId, once Kafka (or the spool) has the event (503 if neither can take it). */
+async function accept(h: Handling, result: Accepted, recent: LRUCache<string, true>): Promise<FastifyReply> {
+  const ids = { eventId: result.eventId, requestId: result.requestId };
+  let delivered: Delivered;
+  try {
+    delivered = await h.app.delivery.deliver({
+      topic: topics.requestEvents.name,
+      key: result.requestId,
+      value: eventEnvelope(result, h.receivedAt),
+    });
+  } catch (err) {
+    return unavailable(h.answer, h.reply, err);
+  }
+  for (const p of result.fieldProblems) h.metrics.fieldProblems.inc({ field: p.path.split('/')[2] ?? 'other' });
+  if (result.fieldProblems.length > 0) {
+    h.request.log.warn({ ...ids, fieldProblems: result.fieldProblems }, 'fields of the wrong type kept as sent');
+  }
+  const duplicate = recent.has(result.eventId);
+  recent.set(result.eventId, true);
+  h.request.log.info({ ...ids, action: result.action, duplicate, delivered }, 'webhook accepted');
+  const outcome = delivered === 'spooled' ? 'spooled' : duplicate ? 'duplicate' : 'accepted';
+  return h.answer(h.reply, outcome, 202, { status: 'accepted', eventId: result.eventId });
 }

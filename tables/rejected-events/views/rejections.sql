@@ -3,4 +3,4 @@
 SELECT *
 FROM {{rejected_events}}
 WHERE TRUE
-QUALIFY ROW_NUMBER() OVER (PARTITION BY dlq_partition, dlq_offset ORDER BY received_at) = 1
+QUALIFY ROW_NUMBER() OVER (PARTITION BY {{fact_key}} ORDER BY received_at) = 1

@@ -4,6 +4,6 @@ SELECT *
 FROM {{request_activity}}
 WHERE TRUE
 QUALIFY ROW_NUMBER() OVER (
-  PARTITION BY request_id, activity_id, activity_ts_raw
+  PARTITION BY {{fact_key}}
   ORDER BY event_time, event_id, activity_index
 ) = 1

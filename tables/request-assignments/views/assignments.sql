@@ -2,4 +2,4 @@
 SELECT *
 FROM {{request_assignments}}
 WHERE TRUE
-QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY event_time) = 1
+QUALIFY ROW_NUMBER() OVER (PARTITION BY {{fact_key}} ORDER BY event_time) = 1

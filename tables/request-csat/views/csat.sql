@@ -3,6 +3,6 @@ SELECT *
 FROM {{request_csat}}
 WHERE TRUE
 QUALIFY ROW_NUMBER() OVER (
-  PARTITION BY request_id, rater, rating, comment
+  PARTITION BY {{fact_key}}
   ORDER BY event_time, event_id
 ) = 1

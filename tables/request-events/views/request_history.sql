@@ -3,4 +3,4 @@
 SELECT *
 FROM {{request_events}}
 WHERE TRUE
-QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY received_at, event_time) = 1
+QUALIFY ROW_NUMBER() OVER (PARTITION BY {{fact_key}} ORDER BY received_at, event_time) = 1

@@ -1,0 +1,86 @@
+// What a table is, as every part of the pipeline sees it: the columns and keys (TableDeclaration,
+// from which the Parquet and BigQuery schemas are derived), and what fills and serves it
+// (TableDefinition: the consumer that flattens events into it, its views, its privacy rules).
+// The tables themselves are declared under tables/, one folder each, and listed in
+// tables/catalogue.ts.
+//
+// Row values handed to the sinks: STRING -> string | null, INT64 -> number | null (values stay
+// within 2^53), TIMESTAMP -> bigint microseconds since the epoch (UTC) | null, BOOL ->
+// boolean | null, mode REPEATED -> string[] | null (null: the field was absent).
+import type { Flattener, Row } from './flattener.js';
+
+/**
+ * TIMESTAMP values must lie within ±(2^53 − 1) µs of the epoch (about 1685 to 2255): exact in a
+ * JavaScript number and writable by the Parquet writer. Flatteners turn anything outside into NULL.
+ */
+export const maxTimestampMicros = BigInt(Number.MAX_SAFE_INTEGER);
+
+export type ColumnType = 'STRING' | 'INT64' | 'TIMESTAMP' | 'BOOL';
+export type ColumnMode = 'REQUIRED' | 'NULLABLE' | 'REPEATED';
+
+export interface ColumnDeclaration {
+  name: string;
+  type: ColumnType;
+  mode: ColumnMode;
+  description: string;
+  /**
+   * Personal data, for the opt-in pseudonymisation (PSEUDONYMIZATION_KEY): `identity` values (names,
+   * e-mail addresses) become keyed hashes; `text` keeps its words but its e-mail addresses become
+   * keyed hashes; `payload` is JSON whose identity fields and texts are treated the same way (text
+   * that does not parse as JSON has its e-mail addresses and `"name": "…"`-style members hashed).
+   */
+  personal?: 'identity' | 'text' | 'payload';
+}
+
+export interface TableDeclaration {
+  name: string;
+  description: string;
+  columns: readonly ColumnDeclaration[];
+  /** Columns that identify a fact: the views keep one row per key, BigQuery's insertId is built from it. */
+  factKey: readonly string[];
+  /** Day partitioning (lake: dt=YYYY-MM-DD; BigQuery: time partitioning) is on this column. */
+  partitionColumn: 'event_time' | 'received_at';
+  clustering: readonly string[];
+}
+
+/** A column declaration in one line. */
+export const column = (
+  name: string,
+  type: ColumnType,
+  mode: ColumnMode,
+  description: string,
+  personal?: ColumnDeclaration['personal'],
+): ColumnDeclaration => ({ name, type, mode, description, ...(personal ? { personal } : {}) });
+
+/**
+ * A view shipped with a table, the same SQL in DuckDB and BigQuery. `{{name}}` stands for a table
+ * or an earlier view (each engine says how to name it); `{{fact_key}}` for the table's fact key.
+ */
+export interface ViewDeclaration {
+  name: string;
+  sql: string;
+}
+
+/** The consumer service that fills a table: one process, one consumer group per sink. */
+export interface ConsumerDeclaration {
+  /** Service name, e.g. 'request-activity'; also names its consumer groups. */
+  service: string;
+  topic: string;
+  flatten: Flattener;
+  /** Port of its /healthz, /readyz and /metrics under `npm start` (before LOCAL_PORT_OFFSET). */
+  metricsPort: number;
+}
+
+export interface PrivacyRules {
+  /** Names a row's free texts may repeat beyond its identity columns (a CSAT rater inside the feedback HTML). */
+  namesInText?: (row: Row) => string[];
+}
+
+export interface TableDefinition extends TableDeclaration {
+  consumer: ConsumerDeclaration;
+  /** In creation order; a view may read an earlier one. */
+  views: readonly ViewDeclaration[];
+  /** The view that gives each fact of the table once: what analysts count, and the accounting checks. */
+  factView: string;
+  privacy?: PrivacyRules;
+}

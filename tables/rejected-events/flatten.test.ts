@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { flattened } from '../../test/support/flatten.js';
+import { rejectedEventsFlattener } from './flatten.js';
+import { rejectedEvents } from './table.js';
+import type { TableDeclaration } from '../../schemas/table.js';
+
+const columnsOf = (table: TableDeclaration) => table.columns.map((c) => c.name).sort();
+
+describe('rejected_events', () => {
+  it('flattens a dead-letter record of the ingress', () => {
+    const value = JSON.stringify({
+      schema: 'thena.dead-letter.v1',
+      source: 'ingress',
+      receivedAt: '2026-11-27T10:00:00.000Z',
+      reason: 'invalid_json',
+      details: [{ path: '/', message: 'bad' }],
+      rawBody: '{oops',
+    });
+    const { rows } = flattened(rejectedEventsFlattener({ topic: 'dlq', partition: 0, offset: '17', value }));
+    expect(Object.keys(rows[0]!).sort()).toEqual(columnsOf(rejectedEvents));
+    expect(rows[0]).toEqual({
+      received_at: 1795773600000000n,
+      source: 'ingress',
+      reason: 'invalid_json',
+      details_json: '[{"path":"/","message":"bad"}]',
+      raw_body: '{oops',
+      origin_topic: null,
+      origin_partition: null,
+      origin_offset: null,
+      dlq_partition: 0,
+      dlq_offset: '17',
+    });
+  });
+
+  it('refuses a record it cannot read', () => {
+    expect(rejectedEventsFlattener({ topic: 'dlq', partition: 0, offset: '1', value: '{}' })).toMatchObject({
+      kind: 'dead-letter',
+      reason: 'invalid_dead_letter',
+    });
+  });
+});

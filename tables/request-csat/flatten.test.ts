@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { envelopeMessage } from '../../test/fixtures/envelopes.js';
+import { webhook, seedBody } from '../../test/fixtures/webhooks.js';
+import { flattened } from '../../test/support/flatten.js';
+import { requestCsatFlattener } from './flatten.js';
+import { requestCsat } from './table.js';
+import { parseFeedbacks } from '../thena/feedbacks.js';
+import type { TableDeclaration } from '../../schemas/table.js';
+
+const seedMessage = envelopeMessage(seedBody);
+const eventId = 'ddef0b578fc1791a7d0b59591a610dfb';
+const updatedAt = 1692831081912000n; // 2023-08-23T22:51:21.912Z
+const columnsOf = (table: TableDeclaration) => table.columns.map((c) => c.name).sort();
+
+describe('request_csat', () => {
+  it('flattens the seed sample’s entry', () => {
+    const { rows, counts } = flattened(requestCsatFlattener(seedMessage));
+    expect(rows.map((r) => Object.keys(r).sort())).toEqual([columnsOf(requestCsat)]);
+    expect(rows[0]).toEqual({
+      event_id: eventId,
+      request_id: '42',
+      event_time: updatedAt,
+      rater: 'lorem.ipsum_customer',
+      rating: 5,
+      comment: 'Great Support!',
+      feedback_html: '<p>lorem.ipsum_customer gave 5 with additional feedback of Great Support!</p>',
+    });
+    expect(counts).toBeUndefined();
+  });
+
+  it.each<[string, unknown, { rater: string | null; rating: number | null; comment: string | null }[]]>([
+    ['absent', undefined, []],
+    ['null', null, []],
+    ['empty', '', []],
+    ['empty paragraph', '<p></p>', []],
+    ['a rating without a comment', '<p>ana gave 4</p>', [{ rater: 'ana', rating: 4, comment: null }]],
+    [
+      'an empty comment',
+      '<p>ana gave 4 with additional feedback of </p>',
+      [{ rater: 'ana', rating: 4, comment: null }],
+    ],
+    [
+      'several entries',
+      '<p>ana gave 5 with additional feedback of Great!</p><p>bo gave 2 with additional feedback of slow &amp; late</p>',
+      [
+        { rater: 'ana', rating: 5, comment: 'Great!' },
+        { rater: 'bo', rating: 2, comment: 'slow & late' },
+      ],
+    ],
+    ['no <p> at all', 'ana gave 3', [{ rater: 'ana', rating: 3, comment: null }]],
+    [
+      'unicode',
+      '<p>Ｚｏë 😀 gave 1 with additional feedback of 좋아요</p>',
+      [{ rater: 'Ｚｏë 😀', rating: 1, comment: '좋아요' }],
+    ],
+    ['an unreadable entry', '<p>thumbs up!</p>', [{ rater: null, rating: null, comment: 'thumbs up!' }]],
+    [
+      'a fractional rating',
+      '<p>ana gave 4.5 with additional feedback of ok</p>',
+      [{ rater: null, rating: null, comment: 'ana gave 4.5 with additional feedback of ok' }],
+    ],
+  ])('%s', (_name, feedbacks, expected) => {
+    expect(parseFeedbacks(feedbacks).map(({ rater, rating, comment }) => ({ rater, rating, comment }))).toEqual(
+      expected,
+    );
+  });
+
+  it('keeps the HTML of an unreadable entry and counts it', () => {
+    const { rows, counts } = flattened(
+      requestCsatFlattener(envelopeMessage(webhook({ feedbacks: '<p>ana gave 5</p><p>???</p>' }))),
+    );
+    expect(rows[1]).toMatchObject({ rating: null, feedback_html: '<p>???</p>' });
+    expect(counts).toEqual({ unreadable_csat: 1 });
+  });
+});

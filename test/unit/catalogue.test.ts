@@ -1,0 +1,72 @@
+// Every table of the catalogue is known everywhere a table must be: npm start runs its consumer,
+// compose runs it and Prometheus scrapes it, both engines create its views, and the fault suite's
+// accounting counts it. A table added to tables/catalogue.ts and forgotten in one of these fails here.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { repoRoot } from '../../infra/local/paths.js';
+import { pipelineServices } from '../../infra/local/services.js';
+import { openLake } from '../../services/lake/duckdb.js';
+import { catalogue, viewSql, viewsOf } from '../../tables/catalogue.js';
+import { factViews, rejectionsView } from '../support/accounting.js';
+
+const file = (p: string) => readFileSync(join(repoRoot, p), 'utf8');
+const compose = YAML.parse(file('docker-compose.yml'), { merge: true }) as { services: Record<string, any> };
+const prometheusTargets: string[] = YAML.parse(file('infra/observability/prometheus.yml')).scrape_configs.flatMap(
+  (c: { static_configs: { targets: string[] }[] }) => c.static_configs.flatMap((s) => s.targets),
+);
+
+describe('the catalogue', () => {
+  it('names each table, consumer service, view and metrics port once', () => {
+    const once = (values: unknown[]) => expect(new Set(values).size).toBe(values.length);
+    once(catalogue.map((t) => t.name));
+    once(catalogue.map((t) => t.consumer.service));
+    once(catalogue.map((t) => t.consumer.metricsPort));
+    once(viewsOf().map((v) => v.name));
+    for (const t of catalogue)
+      expect(
+        t.views.map((v) => v.name),
+        t.name,
+      ).toContain(t.factView);
+  });
+});
+
+describe.each(catalogue.map((t) => [t.name, t] as const))('table %s', (_name, table) => {
+  const { service, metricsPort } = table.consumer;
+
+  it('has its consumer in npm start, on its own metrics port', () => {
+    expect(pipelineServices).toContainEqual({
+      name: service,
+      entry: 'consumers/main.ts',
+      args: [service],
+      metricsPort,
+    });
+  });
+
+  it('has its consumer in docker-compose.yml, scraped by Prometheus', () => {
+    const composed = compose.services[service];
+    expect(composed, `a compose service named ${service}`).toBeDefined();
+    expect(composed.command).toEqual(['dist/services/consumers/main.js', service]);
+    expect(prometheusTargets).toContain(`${service}:${composed.environment.METRICS_PORT}`);
+  });
+
+  it('has its views in DuckDB, and in BigQuery under the dataset', async () => {
+    const lake = await openLake(mkdtempSync(join(tmpdir(), 'catalogue-')));
+    const names = (await lake.runAndReadAll('SELECT table_name FROM information_schema.tables')).getRowsJS().flat();
+    expect(names).toContain(table.name);
+    for (const view of table.views) expect(names).toContain(view.name);
+    lake.closeSync();
+    for (const view of viewsOf([table])) {
+      const sql = viewSql(view, (ref) => `\`p.d.${ref}\``);
+      expect(sql, view.name).not.toMatch(/\{\{/);
+      expect(sql, view.name).toMatch(/`p\.d\.\w+`/);
+    }
+  });
+
+  it('has its place in the fault suite’s accounting', () => {
+    const counted = factViews[table.factView] === table || rejectionsView === table.factView;
+    expect(counted, `${table.factView} counted`).toBe(true);
+  });
+});
