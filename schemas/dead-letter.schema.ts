@@ -2,6 +2,7 @@
 // messages (or rows) a consumer could not process. The value is JSON; the headers let a tool route
 // or count records without parsing them.
 import type { FromSchema } from 'json-schema-to-ts';
+import { problemSchema } from './problem.schema.js';
 
 export const deadLetterSchemaId = 'thena.dead-letter.v1';
 
@@ -24,15 +25,7 @@ export const deadLetterSchema = {
     source: { type: 'string', description: "'ingress', or the consumer service (and sink) that failed." },
     receivedAt: { type: 'string', description: 'When the body was rejected or the message failed (ISO 8601).' },
     reason: { type: 'string', description: 'Why, as a short code.' },
-    details: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['path', 'message'],
-        additionalProperties: false,
-        properties: { path: { type: 'string' }, message: { type: 'string' } },
-      },
-    },
+    details: { type: 'array', items: problemSchema },
     rawBody: { type: 'string', description: 'The body (or message, or row) exactly as it came; it may not be JSON.' },
     origin: {
       type: 'object',

@@ -2,15 +2,9 @@
 // consumers read it. The payload is the body exactly as received; only `request` is required of
 // it here (the ingress has already checked the keying fields; see thena-webhook.schema.ts).
 import type { FromSchema } from 'json-schema-to-ts';
+import { problemSchema } from './problem.schema.js';
 
 export const requestEventSchemaId = 'thena.request-event.v1';
-
-const problem = {
-  type: 'object',
-  required: ['path', 'message'],
-  additionalProperties: false,
-  properties: { path: { type: 'string' }, message: { type: 'string' } },
-} as const;
 
 export const requestEventSchema = {
   $id: 'thena-lake/request-event',
@@ -24,7 +18,7 @@ export const requestEventSchema = {
     requestId: { type: 'string', description: 'Canonical decimal string; also the Kafka key.' },
     fieldProblems: {
       type: 'array',
-      items: problem,
+      items: problemSchema,
       description: 'Present when documented fields had the wrong type; the payload keeps them as sent.',
     },
     payload: {

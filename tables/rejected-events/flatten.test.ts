@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { columnsOf } from '../../test/fixtures/envelopes.js';
 import { flattened } from '../../test/support/flatten.js';
 import { rejectedEventsFlattener } from './flatten.js';
 import { rejectedEvents } from './table.js';
-import type { TableDeclaration } from '../../schemas/table.js';
-
-const columnsOf = (table: TableDeclaration) => table.columns.map((c) => c.name).sort();
 
 describe('rejected_events', () => {
   it('flattens a dead-letter record of the ingress', () => {

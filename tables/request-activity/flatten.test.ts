@@ -1,24 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { envelopeMessage } from '../../test/fixtures/envelopes.js';
-import { webhook, seedBody } from '../../test/fixtures/webhooks.js';
+import { envelopeMessage, seedMessage, seedEventId, seedUpdatedAt, columnsOf } from '../../test/fixtures/envelopes.js';
+import { webhook } from '../../test/fixtures/webhooks.js';
 import { flattened } from '../../test/support/flatten.js';
 import { requestActivityFlattener } from './flatten.js';
 import { requestActivity } from './table.js';
-import type { TableDeclaration } from '../../schemas/table.js';
-
-const seedMessage = envelopeMessage(seedBody);
-const eventId = 'ddef0b578fc1791a7d0b59591a610dfb';
-const updatedAt = 1692831081912000n; // 2023-08-23T22:51:21.912Z
-const columnsOf = (table: TableDeclaration) => table.columns.map((c) => c.name).sort();
 
 describe('request_activity', () => {
   it('flattens the seed sample’s activity item with its timestamp and plain text', () => {
     const { rows } = flattened(requestActivityFlattener(seedMessage));
     expect(rows.map((r) => Object.keys(r).sort())).toEqual([columnsOf(requestActivity)]);
     expect(rows[0]).toEqual({
-      event_id: eventId,
+      event_id: seedEventId,
       request_id: '42',
-      event_time: updatedAt,
+      event_time: seedUpdatedAt,
       activity_index: 0,
       activity_id: 'LOREM12345',
       activity_ts: 1692826409902529n,

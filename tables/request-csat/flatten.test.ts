@@ -1,25 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { envelopeMessage } from '../../test/fixtures/envelopes.js';
-import { webhook, seedBody } from '../../test/fixtures/webhooks.js';
+import { envelopeMessage, seedMessage, seedEventId, seedUpdatedAt, columnsOf } from '../../test/fixtures/envelopes.js';
+import { webhook } from '../../test/fixtures/webhooks.js';
 import { flattened } from '../../test/support/flatten.js';
 import { requestCsatFlattener } from './flatten.js';
 import { requestCsat } from './table.js';
 import { parseFeedbacks } from '../thena/feedbacks.js';
-import type { TableDeclaration } from '../../schemas/table.js';
-
-const seedMessage = envelopeMessage(seedBody);
-const eventId = 'ddef0b578fc1791a7d0b59591a610dfb';
-const updatedAt = 1692831081912000n; // 2023-08-23T22:51:21.912Z
-const columnsOf = (table: TableDeclaration) => table.columns.map((c) => c.name).sort();
 
 describe('request_csat', () => {
   it('flattens the seed sample’s entry', () => {
     const { rows, counts } = flattened(requestCsatFlattener(seedMessage));
     expect(rows.map((r) => Object.keys(r).sort())).toEqual([columnsOf(requestCsat)]);
     expect(rows[0]).toEqual({
-      event_id: eventId,
+      event_id: seedEventId,
       request_id: '42',
-      event_time: updatedAt,
+      event_time: seedUpdatedAt,
       rater: 'lorem.ipsum_customer',
       rating: 5,
       comment: 'Great Support!',

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { envelopeMessage, receivedAt } from '../../test/fixtures/envelopes.js';
-import { seed, webhook, seedBody } from '../../test/fixtures/webhooks.js';
+import {
+  envelopeMessage,
+  receivedAt,
+  seedMessage,
+  seedEventId,
+  seedUpdatedAt,
+  columnsOf,
+} from '../../test/fixtures/envelopes.js';
+import { seed, webhook } from '../../test/fixtures/webhooks.js';
 import { flattened } from '../../test/support/flatten.js';
 import { requestEventsFlattener } from './flatten.js';
 import { requestEvents } from './table.js';
-import type { TableDeclaration } from '../../schemas/table.js';
-
-const seedMessage = envelopeMessage(seedBody);
-const eventId = 'ddef0b578fc1791a7d0b59591a610dfb';
-const updatedAt = 1692831081912000n; // 2023-08-23T22:51:21.912Z
-const columnsOf = (table: TableDeclaration) => table.columns.map((c) => c.name).sort();
 
 describe('request_events', () => {
   it('flattens the seed sample into one row with every declared column', () => {
@@ -18,13 +19,13 @@ describe('request_events', () => {
     const row = rows[0]!;
     expect(Object.keys(row).sort()).toEqual(columnsOf(requestEvents));
     expect(row).toEqual({
-      event_id: eventId,
+      event_id: seedEventId,
       request_id: '42',
-      event_time: updatedAt,
+      event_time: seedUpdatedAt,
       action: 'UPDATE',
       received_at: BigInt(receivedAt.getTime()) * 1000n,
       created_at: 1692826261573000n,
-      updated_at: updatedAt,
+      updated_at: seedUpdatedAt,
       closed_on: 1692827758034000n,
       status: 'ASSIGNED',
       team_id: 'TEAM123456',
@@ -52,10 +53,10 @@ describe('request_events', () => {
     });
   });
 
-  it('takes event_time from updatedAt, else createdAt, else the time received', () => {
+  it('takes event_time from seedUpdatedAt, else createdAt, else the time received', () => {
     const time = (request: Record<string, unknown>) =>
       flattened(requestEventsFlattener(envelopeMessage(webhook(request)))).rows[0]!.event_time;
-    expect(time({})).toBe(updatedAt);
+    expect(time({})).toBe(seedUpdatedAt);
     expect(time({ updatedAt: undefined })).toBe(1692826261573000n);
     expect(time({ updatedAt: null, createdAt: 'garbage' })).toBe(BigInt(receivedAt.getTime()) * 1000n);
   });
