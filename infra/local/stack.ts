@@ -150,6 +150,22 @@ class Supervisor {
   }
 }
 
+/** Waits until every service answers /healthz, so the summary is printed once webhooks can be sent. */
+async function waitForServices(host: string, ports: number[], log: Logger, timeoutMs = 120_000): Promise<void> {
+  const reach = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const answers = (port: number) =>
+    fetch(`http://${reach}:${port}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
+      (res) => res.ok,
+      () => false,
+    );
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await Promise.all(ports.map(answers))).every(Boolean)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  log.warn({ ports }, 'not every service answers yet; see the service logs');
+}
+
 function printSummary(config: Config, env: NodeJS.ProcessEnv, infra: Infrastructure, supervisor: Supervisor): void {
   const where = (svc: ServiceEntry) => {
     const port = supervisor.metricsPort(svc);
@@ -207,6 +223,7 @@ async function main(): Promise<void> {
     const servicePorts = pipelineServices.map((svc) => supervisor!.metricsPort(svc) ?? config.PORT);
     await assertPortsFree('npm start', servicePorts);
     for (const svc of pipelineServices) supervisor.launch(svc);
+    await waitForServices(config.HOST, servicePorts, log);
     printSummary(config, env, infra, supervisor);
   } catch (err) {
     log.error({ err }, 'could not start the local pipeline');
