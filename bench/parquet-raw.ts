@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { requestActivity } from '../tables/catalogue.js';
-import { writeParquetFile } from '../services/consumers/parquet/writer.js';
+import { writeParquetFile } from '../services/lake/parquet/writer.js';
 
 const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '200000' } } });
 const rowCount = Number(args.rows);

@@ -2,6 +2,7 @@
 // partition's offsets only after writeBatch resolved, so a sink must make the rows durable before
 // resolving, and must tolerate seeing the same offsets again after a crash.
 import type { Row } from './flattener.js';
+import type { TableDefinition } from './table.js';
 
 export interface SinkBatch {
   partition: number;
@@ -38,4 +39,30 @@ export interface Sink {
   /** Undoes a writeBatch whose offsets could not be committed (the partition moved away meanwhile). */
   discard(batch: SinkBatch): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A generation of a table in a sink, and the table version its flattener had when it was built. */
+export interface Generation {
+  generation: number;
+  version: number;
+}
+
+/**
+ * Where a sink keeps a table's generations. Generation 1 is where a table starts; a rebuild writes
+ * generation N+1 beside the current one and switches the table's views to it in one step, so a
+ * query reads one generation, never a mix.
+ */
+export interface GenerationStore {
+  /** The sink's name, as its consumer groups and control records name it ('parquet', 'bigquery'). */
+  readonly sink: string;
+  /** The generation the table's views read now. */
+  current(table: TableDefinition): Promise<Generation>;
+  /** Makes room for a new generation, recording the version it is built with. Idempotent. */
+  prepare(table: TableDefinition, next: Generation): Promise<void>;
+  /** A sink that writes the given generation. */
+  writer(table: TableDefinition, generation: number): Promise<Sink>;
+  /** Points the table (and its views) at `next` in one step. Idempotent. */
+  switchTo(table: TableDefinition, next: Generation): Promise<void>;
+  /** Removes a generation that is no longer current. Idempotent. */
+  remove(table: TableDefinition, generation: number): Promise<void>;
 }

@@ -77,6 +77,12 @@ export interface PrivacyRules {
 }
 
 export interface TableDefinition extends TableDeclaration {
+  /**
+   * Raised when the flattener changes what it writes for events already written (a fix, a column
+   * older events can fill): `npm run migrate` then reports the table behind, and
+   * `npm run rebuild` writes a new generation of it from the whole history with this version.
+   */
+  version: number;
   consumer: ConsumerDeclaration;
   /** In creation order; a view may read an earlier one. */
   views: readonly ViewDeclaration[];

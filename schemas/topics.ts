@@ -18,8 +18,11 @@ export interface TopicDeclaration {
   config: Record<string, string>;
 }
 
-const sevenDays = String(7 * 24 * 3600 * 1000);
-const thirtyDays = String(30 * 24 * 3600 * 1000);
+/**
+ * Kept for ever: the events topic is the input of every rebuild (docs/operations.md, "History and
+ * rebuilds", has the sizing), and dead letters wait there for a redrive.
+ */
+const forever = '-1';
 
 export const topics = {
   requestEvents: {
@@ -27,12 +30,19 @@ export const topics = {
     partitions: 6,
     description: 'Accepted webhooks in their envelope; key = request_id, so a request keeps its order.',
     // Room for the ingress's largest body (4 MiB by default) in its envelope.
-    config: { 'retention.ms': sevenDays, 'max.message.bytes': '8388608' },
+    config: { 'retention.ms': forever, 'max.message.bytes': '8388608' },
   },
   deadLetter: {
     name: 'thena.request-events.dlq.v1',
     partitions: 1,
     description: 'Bodies the ingress rejected (400) and messages a consumer could not process.',
-    config: { 'retention.ms': thirtyDays, 'max.message.bytes': '8388608' },
+    config: { 'retention.ms': forever, 'max.message.bytes': '8388608' },
+  },
+  control: {
+    name: 'thena.lake-control.v1',
+    partitions: 1,
+    description:
+      "The pipeline's own state, latest record per key: each table's generation in each sink (rebuilds) and the redrive ledger.",
+    config: { 'cleanup.policy': 'compact', 'retention.ms': forever },
   },
 } as const satisfies Record<string, TopicDeclaration>;

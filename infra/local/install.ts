@@ -1,13 +1,16 @@
 // `npm run infra:install`: fetches what the local services need (Kafka's jars through Maven, the
-// BigQuery emulator into a virtualenv), so later starts are fast and offline. Idempotent.
+// BigQuery emulator into a virtualenv, promtool for the alert rules' tests), so later starts are
+// fast and offline. Idempotent.
 import { installKafka, kafkaVersion } from '../kafka/kafka.js';
 import { installEmulator } from '../bigquery-emulator/emulator.js';
+import { installPromtool } from '../observability/promtool.js';
 
 const started = Date.now();
-const [kafka, emulator] = await Promise.allSettled([installKafka(), installEmulator()]);
+const [kafka, emulator, promtool] = await Promise.allSettled([installKafka(), installEmulator(), installPromtool()]);
 for (const [name, result] of [
   [`Apache Kafka ${kafkaVersion} jars`, kafka],
   ['BigQuery emulator (local-bigquery)', emulator],
+  ['promtool (for the alert rules)', promtool],
 ] as const) {
   if (result.status === 'rejected') {
     process.stderr.write(`${name}: install failed: ${(result.reason as Error).message}\n`);

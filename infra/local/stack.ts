@@ -92,11 +92,11 @@ function servicesEnvironment(infra: Infrastructure): NodeJS.ProcessEnv {
 
 /** Topics, and BigQuery's tables and views, before any service starts. */
 async function prepareTopicsAndTables(config: Config, log: Logger): Promise<void> {
-  const created = await ensureTopics(
+  const { created, altered } = await ensureTopics(
     createKafka({ clientId: 'local-stack', brokers: config.KAFKA_BROKERS, logger: log }),
     Object.values(topics),
   );
-  log.info({ created }, 'topics ready');
+  log.info({ created, altered }, 'topics ready');
   // Once here: five consumers creating the tables at once would race, and the emulator refuses the
   // losers (each would exit and be restarted). Each still migrates at start, and finds nothing to do.
   const bq = createBigQuery(config);

@@ -9,9 +9,9 @@ import { createLogger } from '../shared/logger.js';
 runService('create-topics', async () => {
   const config = loadConfig();
   const logger = createLogger('create-topics', config);
-  const created = await ensureTopics(
+  const { created, altered } = await ensureTopics(
     createKafka({ clientId: 'thena-create-topics', brokers: config.KAFKA_BROKERS, logger }),
     Object.values(topics),
   );
-  logger.info({ created, existing: Object.values(topics).length - created.length }, 'topics ready');
+  logger.info({ created, altered, existing: Object.values(topics).length - created.length }, 'topics ready');
 });

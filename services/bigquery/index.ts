@@ -2,3 +2,4 @@
 // migration that creates the dataset, tables and views (npm run migrate, npm start, the services).
 export { bigQuerySink, insertIdFor, insertLimits, timestampText, toBigQueryRow } from './sink.js';
 export { migrate, MigrationError, type MigrateOptions, type MigrationReport } from './migrate.js';
+export { bigQueryGenerations, generationTable } from './generations.js';

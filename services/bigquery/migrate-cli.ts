@@ -1,4 +1,8 @@
-// `npm run migrate`: creates or updates the BigQuery dataset, tables and views (see migrate.ts).
+// `npm run migrate`: creates or updates the BigQuery dataset, tables and views (see migrate.ts),
+// and reports the tables, in BigQuery and in the lake, whose current generation was built with
+// an older table version than declared (npm run rebuild brings them level).
+import { catalogue } from '../../tables/catalogue.js';
+import { lakeGenerations } from '../lake/index.js';
 import { loadConfig } from '../shared/config.js';
 import { createBigQuery } from '../shared/bigquery.js';
 import { runService } from '../shared/lifecycle.js';
@@ -6,12 +10,19 @@ import { migrate } from './migrate.js';
 
 runService('migrate', async () => {
   const config = loadConfig();
+  const lake = lakeGenerations(config.LAKE_DIR);
+  for (const table of catalogue) {
+    const current = await lake.current(table);
+    if (current.version < table.version) {
+      process.stdout.write(
+        `behind     lake ${table.name}: generation ${current.generation} was built with version ${current.version}, declared ${table.version}; run npm run rebuild -- --table ${table.name} --sink lake\n`,
+      );
+    }
+  }
   const bq = createBigQuery(config);
   if (!bq) {
-    process.stderr.write(
-      'BIGQUERY_PROJECT is not set: nothing to migrate. Set it (and BIGQUERY_API_ENDPOINT for an emulator).\n',
-    );
-    process.exit(2);
+    process.stdout.write('BIGQUERY_PROJECT is not set: nothing to migrate in BigQuery.\n');
+    return;
   }
   const report = await migrate(bq, { dataset: config.BIGQUERY_DATASET, location: config.BIGQUERY_LOCATION });
   for (const [what, items] of Object.entries(report)) {

@@ -1,24 +1,14 @@
-// Creates or updates the BigQuery dataset, tables and views from the declarations, idempotently:
-// - a missing table is created, partitioned by day on its partition column, clustered, described;
-// - a declared column missing from a live table is added (NULLABLE, or REPEATED), data untouched;
-// - a column whose live type or mode differs from the declaration is refused with the reason
-//   (BigQuery cannot change it in place; a new column name is the way);
-// - live columns no longer declared are left alone (never dropped);
-// - views are created, or replaced when their SQL changed.
-import type { BigQuery, Dataset, TableMetadata } from '@google-cloud/bigquery';
-import type { TableDeclaration, TableDefinition, ViewDeclaration } from '../../schemas/table.js';
-import { catalogue, viewSql, viewsOf } from '../../tables/catalogue.js';
-import { bigQueryField, bigQuerySchema, sameType, type BigQueryField } from './schema.js';
+// Brings the BigQuery dataset to the declared state: the dataset, each table's current generation
+// (with the declared columns added), and each table's views over it. It also reports tables whose
+// current generation was built with an older table version than the declaration: a rebuild
+// (npm run rebuild) brings them level. See objects.ts for what each step does and refuses.
+import type { BigQuery } from '@google-cloud/bigquery';
+import type { TableDefinition } from '../../schemas/table.js';
+import { catalogue } from '../../tables/catalogue.js';
+import { currentGeneration, ensureViewsOver, generationTable } from './generations.js';
+import { emptyReport, ensureDataset, ensureTable, type MigrationReport } from './objects.js';
 
-export class MigrationError extends Error {
-  override name = 'MigrationError';
-}
-
-export interface MigrationReport {
-  created: string[];
-  altered: string[];
-  unchanged: string[];
-}
+export { MigrationError, type MigrationReport } from './objects.js';
 
 export interface MigrateOptions {
   dataset: string;
@@ -27,122 +17,27 @@ export interface MigrateOptions {
   tables?: readonly TableDefinition[];
 }
 
-/** SQL compared without comments and whitespace: BigQuery (or an emulator) may store it reformatted. */
-const normalizeSql = (sql: string) =>
-  sql
-    .replace(/\/\*[\s\S]*?\*\//g, ' ')
-    .replace(/--[^\n]*/g, ' ')
-    .replace(/\s+/g, ' ')
-    .replace(/\(\s/g, '(')
-    .replace(/\s\)/g, ')')
-    .trim();
-
-const isNotFound = (err: unknown) => (err as { code?: number }).code === 404;
-// Several services may migrate at once; whoever creates a table first wins, the others go on.
-const isConflict = (err: unknown) => (err as { code?: number }).code === 409;
-
-async function ensureDataset(bq: BigQuery, name: string, location: string, report: MigrationReport): Promise<Dataset> {
-  const dataset = bq.dataset(name);
-  const [exists] = await dataset.exists();
-  if (!exists) {
-    try {
-      await bq.createDataset(name, { location });
-      report.created.push(`dataset ${name}`);
-    } catch (err) {
-      if (!isConflict(err)) throw err;
-    }
-  }
-  return dataset;
-}
-
-/** What must change in a live table to match its declaration; throws on what cannot. */
-function planColumns(table: TableDeclaration, live: BigQueryField[]): BigQueryField[] {
-  const liveByName = new Map(live.map((f) => [f.name, f]));
-  const additions: BigQueryField[] = [];
-  for (const column of table.columns) {
-    const current = liveByName.get(column.name);
-    if (!current) {
-      // BigQuery adds columns only as NULLABLE or REPEATED.
-      additions.push({ ...bigQueryField(column), mode: column.mode === 'REPEATED' ? 'REPEATED' : 'NULLABLE' });
-      continue;
-    }
-    const mode = current.mode ?? 'NULLABLE';
-    const relaxed = mode === 'NULLABLE' && column.mode === 'REQUIRED'; // added later as NULLABLE: fine
-    if (!sameType(current.type, column.type) || (mode !== column.mode && !relaxed)) {
-      throw new MigrationError(
-        `${table.name}.${column.name} is ${mode} ${current.type} in BigQuery but declared ${column.mode} ${column.type}; ` +
-          'BigQuery cannot change a column in place: declare a new column instead, or migrate the table by hand.',
+/** Brings the dataset to the declared state; a second run reports everything unchanged. */
+export async function migrate(bq: BigQuery, opts: MigrateOptions): Promise<MigrationReport> {
+  const report = emptyReport();
+  const dataset = await ensureDataset(bq, opts.dataset, opts.location, report);
+  const tables = opts.tables ?? catalogue;
+  const generations = new Map<string, number>();
+  for (const table of tables) {
+    const current = await currentGeneration(dataset, table);
+    generations.set(table.name, current.generation);
+    await ensureTable(dataset, { ...table, name: generationTable(table, current.generation) }, report);
+    if (current.version < table.version) {
+      report.behind.push(
+        `table ${table.name}: generation ${current.generation} was built with version ${current.version}, declared ${table.version}; run npm run rebuild -- --table ${table.name} --sink bigquery`,
       );
     }
   }
-  return additions;
-}
-
-async function ensureTable(dataset: Dataset, table: TableDeclaration, report: MigrationReport): Promise<void> {
-  const handle = dataset.table(table.name);
-  let metadata: TableMetadata;
-  try {
-    [metadata] = await handle.getMetadata();
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    try {
-      await dataset.createTable(table.name, {
-        schema: { fields: bigQuerySchema(table) },
-        timePartitioning: { type: 'DAY', field: table.partitionColumn },
-        clustering: { fields: [...table.clustering] },
-        description: table.description,
-      });
-      report.created.push(`table ${table.name}`);
-      return;
-    } catch (createErr) {
-      if (!isConflict(createErr)) throw createErr;
-      [metadata] = await handle.getMetadata();
-    }
+  // A table that gained columns gets its views created again, so their `SELECT *` shows them.
+  const widened = (t: TableDefinition) =>
+    report.altered.some((a) => a.startsWith(`table ${generationTable(t, generations.get(t.name)!)}:`));
+  for (const table of tables) {
+    await ensureViewsOver(bq, dataset, table, generations.get(table.name)!, report, widened(table));
   }
-  const partitionedOn = metadata.timePartitioning?.field;
-  if (partitionedOn !== table.partitionColumn) {
-    throw new MigrationError(
-      `${table.name} is partitioned on ${partitionedOn ?? 'nothing'} in BigQuery but declared on ${table.partitionColumn}; ` +
-        'partitioning cannot change in place: recreate the table (copy its rows first).',
-    );
-  }
-  const live = (metadata.schema?.fields ?? []) as BigQueryField[];
-  const additions = planColumns(table, live);
-  if (additions.length === 0) {
-    report.unchanged.push(`table ${table.name}`);
-    return;
-  }
-  await handle.setMetadata({ schema: { fields: [...live, ...additions] } });
-  report.altered.push(`table ${table.name}: added ${additions.map((f) => f.name).join(', ')}`);
-}
-
-async function ensureView(
-  bq: BigQuery,
-  dataset: Dataset,
-  view: ViewDeclaration & { factKey: readonly string[] },
-  report: MigrationReport,
-): Promise<void> {
-  const { name } = view;
-  const project = await bq.getProjectId();
-  const sql = viewSql(view, (ref) => `\`${project}.${dataset.id}.${ref}\``).trim();
-  const [exists] = await dataset.table(name).exists();
-  if (exists) {
-    const [metadata] = await dataset.table(name).getMetadata();
-    if (normalizeSql(metadata.view?.query ?? '') === normalizeSql(sql)) {
-      report.unchanged.push(`view ${name}`);
-      return;
-    }
-  }
-  await bq.query({ query: `CREATE OR REPLACE VIEW \`${project}.${dataset.id}.${name}\` AS\n${sql}` });
-  (exists ? report.altered : report.created).push(`view ${name}`);
-}
-
-/** Brings the dataset to the declared state; a second run reports everything unchanged. */
-export async function migrate(bq: BigQuery, opts: MigrateOptions): Promise<MigrationReport> {
-  const report: MigrationReport = { created: [], altered: [], unchanged: [] };
-  const dataset = await ensureDataset(bq, opts.dataset, opts.location, report);
-  const tables = opts.tables ?? catalogue;
-  for (const table of tables) await ensureTable(dataset, table, report);
-  for (const view of viewsOf(tables)) await ensureView(bq, dataset, view, report);
   return report;
 }

@@ -5,11 +5,12 @@
 // the lake, nor the reverse.
 import { Counter, type Registry } from 'prom-client';
 import type { Kafka } from 'kafkajs';
-import type { Sink } from '../../schemas/sink.js';
+import type { GenerationStore } from '../../schemas/sink.js';
 import type { TableDefinition } from '../../schemas/table.js';
-import { topics, type OutgoingMessage } from '../../schemas/topics.js';
+import type { OutgoingMessage } from '../../schemas/topics.js';
 import { catalogue, tableOfService } from '../../tables/catalogue.js';
-import { bigQuerySink, migrate } from '../bigquery/index.js';
+import { bigQueryGenerations, migrate } from '../bigquery/index.js';
+import { lakeGenerations } from '../lake/index.js';
 import { createBigQuery } from '../shared/bigquery.js';
 import { loadConfig, type Config } from '../shared/config.js';
 import { createKafka, createProducer } from '../shared/kafka.js';
@@ -19,9 +20,7 @@ import { createRegistry } from '../shared/metrics.js';
 import { isRetryable, keepTrying } from '../shared/retry.js';
 import { startConsumerHttp } from './http.js';
 import { pseudonymizer } from './privacy.js';
-import { consumerMetrics } from './runtime/metrics.js';
-import { startConsumer } from './runtime/runtime.js';
-import { parquetSink } from './sinks/parquet.js';
+import { followTable } from './follow-table.js';
 
 /** How a service waits for Kafka or BigQuery at start: from about a second up to 30 s between tries. */
 const startupBackoff = { initialMs: 1_000, maxMs: 30_000 };
@@ -76,20 +75,18 @@ async function connectPublisher(kafka: Kafka, config: Config, logger: Logger) {
 }
 
 /** The lake, and BigQuery when configured (its dataset migrated first, waiting for it if away). */
-async function buildSinks(table: TableDefinition, config: Config, registry: Registry, logger: Logger) {
+async function buildStores(table: TableDefinition, config: Config, registry: Registry, logger: Logger) {
   const files = new Counter({
     name: 'thena_lake_files_written_total',
     help: 'Parquet files made visible in the lake.',
     labelNames: ['table'] as const,
     registers: [registry],
   });
-  const sinks: Sink[] = [
-    parquetSink({ lakeDir: config.LAKE_DIR, table, onFile: () => files.inc({ table: table.name }) }),
-  ];
+  const stores: GenerationStore[] = [lakeGenerations(config.LAKE_DIR, (name) => files.inc({ table: name }))];
   const bq = createBigQuery(config);
   if (!bq) {
     logger.info('BIGQUERY_PROJECT is not set: the BigQuery sink is off');
-    return sinks;
+    return stores;
   }
   if (config.BIGQUERY_MIGRATE_ON_START) {
     const report = await keepTrying(
@@ -106,8 +103,8 @@ async function buildSinks(table: TableDefinition, config: Config, registry: Regi
     );
     logger.info({ created: report.created, altered: report.altered }, 'BigQuery migrated');
   }
-  sinks.push(bigQuerySink({ bq, dataset: config.BIGQUERY_DATASET, table }));
-  return sinks;
+  stores.push(bigQueryGenerations(bq, config.BIGQUERY_DATASET));
+  return stores;
 }
 
 async function main(): Promise<void> {
@@ -116,51 +113,44 @@ async function main(): Promise<void> {
   const logger = createLogger(declared.consumer.service, config);
   const table = withPrivacy(declared, config, logger);
   const registry = createRegistry(table.consumer.service);
-  const metrics = consumerMetrics(registry);
   const kafka = createKafka({ clientId: `thena-${table.consumer.service}`, brokers: config.KAFKA_BROKERS, logger });
   const publisher = await connectPublisher(kafka, config, logger);
-  const sinks = await buildSinks(table, config, registry, logger);
-
-  const consumers = await Promise.all(
-    sinks.map((sink) =>
-      startConsumer({
-        table,
-        kafka,
-        sink,
-        publish: publisher.publish,
-        deadLetterTopic: topics.deadLetter.name,
-        logger,
-        metrics,
-        limits: {
-          maxRows: Math.min(sink.maxBatchRows ?? Infinity, config.LAKE_FILE_MAX_ROWS),
-          maxBytes: config.LAKE_FILE_MAX_BYTES,
-          maxAgeMs: config.LAKE_FILE_MAX_AGE_SECONDS * 1000,
-        },
-        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-        onFatal: (err) => {
-          logger.fatal({ err, sink: sink.name }, 'sink failure: exiting so the service restarts from its last commit');
-          process.exit(1);
-        },
-      }),
-    ),
-  );
+  const stores = await buildStores(table, config, registry, logger);
+  const { followers, stop } = await followTable({
+    table,
+    stores,
+    kafka,
+    publish: publisher.publish,
+    limits: {
+      maxRows: config.LAKE_FILE_MAX_ROWS,
+      maxBytes: config.LAKE_FILE_MAX_BYTES,
+      maxAgeMs: config.LAKE_FILE_MAX_AGE_SECONDS * 1000,
+    },
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    registry,
+    logger,
+    onFatal: (err) => {
+      logger.fatal({ err }, 'sink failure: exiting so the service restarts from its last commit');
+      process.exit(1);
+    },
+  });
   const http = await startConsumerHttp({
     host: config.HOST,
     port: config.METRICS_PORT,
     registry,
     readiness: () => {
-      const notReady = consumers.map((c) => ({ groupId: c.groupId, ...c.readiness() })).find((r) => !r.ready);
+      const notReady = followers.map((c) => ({ groupId: c.groupId, ...c.readiness() })).find((r) => !r.ready);
       return notReady ? { ready: false, reason: `${notReady.groupId}: ${notReady.reason}` } : { ready: true };
     },
   });
   logger.info(
-    { metrics: http.address, sinks: sinks.map((s) => s.name), table: table.name },
+    { metrics: http.address, sinks: stores.map((s) => s.sink), table: table.name },
     'consumer service started',
   );
 
   // Write and commit what is buffered, leave the groups, then let go of the producer.
   onShutdown(logger, async () => {
-    await Promise.allSettled([...consumers.map((c) => c.stop()), http.app.close()]);
+    await Promise.allSettled([stop(), http.app.close()]);
     await publisher.disconnect();
   });
 }

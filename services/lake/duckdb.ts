@@ -1,6 +1,9 @@
 // The lake as DuckDB sees it: a view per table over its Parquet files (an empty typed table
-// while it has none), and each table's views on top.
-import { existsSync, readdirSync } from 'node:fs';
+// while it has none), and each table's views on top. A connection reads the generation each
+// table had when it opened (the link resolved then), so a query running across a rebuild's switch
+// reads the old generation's files, which stay for a while after it; open a new connection to read
+// the new one.
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnDeclaration, TableDefinition } from '../../schemas/table.js';
@@ -30,14 +33,20 @@ export async function openLake(
 ): Promise<DuckDBConnection> {
   const connection = await (await DuckDBInstance.create(':memory:')).connect();
   for (const table of tables) {
-    const dir = join(lakeDir, table.name);
+    const link = join(lakeDir, table.name);
+    const dir = existsSync(link) ? realpathSync(link) : link;
     if (hasFiles(dir)) {
       // Hidden files (in progress) start with '.', so this glob never matches them.
-      const glob = join(dir, 'dt=*', '*.parquet');
-      await connection.run(
-        `CREATE VIEW ${table.name} AS SELECT ${table.columns.map((c) => c.name).join(', ')} ` +
-          `FROM read_parquet(${quote(glob)}, hive_partitioning = false, union_by_name = true)`,
+      const files = `read_parquet(${quote(join(dir, 'dt=*', '*.parquet'))}, hive_partitioning = false, union_by_name = true)`;
+      // A column declared after the files were written reads as NULL in them; until one file has
+      // it, it is not in the files at all.
+      const present = new Set(
+        (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${files}`)).getRowObjectsJS().map((r) => r.column_name),
       );
+      const select = table.columns.map((c) =>
+        present.has(c.name) ? c.name : `CAST(NULL AS ${duckType(c)}) AS ${c.name}`,
+      );
+      await connection.run(`CREATE VIEW ${table.name} AS SELECT ${select.join(', ')} FROM ${files}`);
     } else {
       await connection.run(
         `CREATE TABLE ${table.name} (${table.columns.map((c) => `${c.name} ${duckType(c)}`).join(', ')})`,

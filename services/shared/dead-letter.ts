@@ -15,6 +15,8 @@ export function deadLetterMessage(
     /** When the body arrived or the message failed; now by default. */
     receivedAt?: Date;
     origin?: { topic: string; partition: number; offset: string };
+    /** How many times the record has been sent through the normal path again (npm run redrive). */
+    retryCount?: number;
   } & ({ message: string } | { details: DeadLetterRecord['details'] }),
 ): OutgoingMessage & { key: null; headers: Record<string, string> } {
   const record: DeadLetterRecord = {
@@ -29,7 +31,7 @@ export function deadLetterMessage(
   const headers: Record<string, string> = {
     [DeadLetterHeaders.source]: opts.source,
     [DeadLetterHeaders.reason]: opts.reason,
-    [DeadLetterHeaders.retryCount]: '0',
+    [DeadLetterHeaders.retryCount]: String(opts.retryCount ?? 0),
   };
   if (opts.origin) {
     headers[DeadLetterHeaders.originTopic] = opts.origin.topic;

@@ -1,10 +1,12 @@
 // The kafkajs client every service uses: logs go through pino, retries stay bounded.
 import { gunzipSync, gzipSync } from 'node:zlib';
 import kafkajs, {
+  ConfigResourceTypes,
   CompressionTypes,
   Kafka,
   Partitioners,
   logLevel,
+  type Admin,
   type LogEntry,
   type logCreator,
   type Producer,
@@ -63,10 +65,15 @@ export function createProducer(kafka: Kafka): Producer {
 }
 
 /**
- * Creates each declared topic that does not exist yet, with its partitions and configuration.
- * Existing topics are left as they are. Resolves once the broker reports them all.
+ * Creates each declared topic that does not exist yet, with its partitions and configuration, and
+ * brings the declared configuration of existing ones up to date (a retention raised in the
+ * declaration reaches a running cluster). Partitions are never changed. Resolves once the broker
+ * reports them all; returns the topics created and the settings altered.
  */
-export async function ensureTopics(kafka: Kafka, declarations: readonly TopicDeclaration[]): Promise<string[]> {
+export async function ensureTopics(
+  kafka: Kafka,
+  declarations: readonly TopicDeclaration[],
+): Promise<{ created: string[]; altered: string[] }> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -82,8 +89,49 @@ export async function ensureTopics(kafka: Kafka, declarations: readonly TopicDec
         })),
       });
     }
-    return missing.map((t) => t.name);
+    const altered = await alignTopicConfigs(
+      admin,
+      declarations.filter((t) => existing.has(t.name)),
+    );
+    return { created: missing.map((t) => t.name), altered };
   } finally {
     await admin.disconnect();
   }
+}
+
+/** DescribeConfigs' source of a setting made on the topic itself (Kafka's DYNAMIC_TOPIC_CONFIG). */
+const dynamicTopicConfig = 1;
+
+/** Sets each declared setting whose live value differs; returns them as "topic: name=value". */
+async function alignTopicConfigs(admin: Admin, topics: readonly TopicDeclaration[]): Promise<string[]> {
+  if (topics.length === 0) return [];
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((t) => ({ type: ConfigResourceTypes.TOPIC, name: t.name })),
+  });
+  const altered: string[] = [];
+  for (const resource of described.resources) {
+    const declared = topics.find((t) => t.name === resource.resourceName)!.config;
+    const live = new Map(resource.configEntries.map((e) => [e.configName, e.configValue]));
+    const changes = Object.entries(declared).filter(([name, value]) => live.get(name) !== value);
+    if (changes.length === 0) continue;
+    // AlterConfigs replaces a topic's whole set of settings (kafkajs has no incremental call): send
+    // the settings made on the topic so far with the declared ones over them, so an operator's stay.
+    const setOnTopic = resource.configEntries
+      .filter((e) => e.configSource === dynamicTopicConfig)
+      .map((e) => [e.configName, e.configValue] as const);
+    const merged = { ...Object.fromEntries(setOnTopic), ...declared };
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: resource.resourceName,
+          configEntries: Object.entries(merged).map(([name, value]) => ({ name, value })),
+        },
+      ],
+    });
+    altered.push(...changes.map(([name, value]) => `${resource.resourceName}: ${name}=${value}`));
+  }
+  return altered;
 }

@@ -8,6 +8,7 @@ export const rejectedEvents: TableDefinition = {
   name: 'rejected_events',
   description: 'One row per dead-letter record: bodies the ingress rejected and messages a consumer could not process.',
   factKey: ['dlq_partition', 'dlq_offset'],
+  version: 1,
   partitionColumn: 'received_at',
   clustering: ['reason'],
   columns: [

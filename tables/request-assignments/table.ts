@@ -9,6 +9,7 @@ export const requestAssignments: TableDefinition = {
   name: 'request_assignments',
   description: 'One row per event that names an assignee.',
   factKey: ['event_id'],
+  version: 1,
   partitionColumn: 'event_time',
   clustering: ['request_id'],
   columns: [

@@ -10,6 +10,7 @@ export const requestCsat: TableDefinition = {
   name: 'request_csat',
   description: 'One row per CSAT entry (<p> of request.feedbacks) seen in an event.',
   factKey: ['request_id', 'rater', 'rating', 'comment'],
+  version: 1,
   partitionColumn: 'event_time',
   clustering: ['request_id'],
   columns: [

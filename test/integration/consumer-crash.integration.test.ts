@@ -16,7 +16,7 @@ import { eventEnvelope } from '../../services/ingress/envelope.js';
 import { createKafka, createProducer, ensureTopics } from '../../services/shared/kafka.js';
 import { testPorts } from '../support/global-setup.js';
 import { quietLogger } from '../support/lake.js';
-import { lakeFilePattern } from '../../services/consumers/sinks/parquet.js';
+import { lakeFilePattern } from '../../services/lake/sink.js';
 import { waitFor } from '../support/wait.js';
 import { webhook } from '../fixtures/webhooks.js';
 

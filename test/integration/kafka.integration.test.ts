@@ -94,11 +94,31 @@ describe('kafka (real broker)', () => {
     expect(resumed).toEqual(['v5', 'v6', 'v7', 'v8', 'v9']);
   });
 
-  it('creates declared topics with their partitions and settings, and leaves existing ones alone', async () => {
+  it('creates declared topics with their partitions and settings, and brings an existing one up to date', async () => {
     const name = uniqueName('test.declared');
     const declaration = { name, partitions: 4, description: 'test', config: { 'retention.ms': '3600000' } };
-    expect(await ensureTopics(kafka(), [declaration])).toEqual([name]);
-    expect(await ensureTopics(kafka(), [declaration])).toEqual([]);
+    expect(await ensureTopics(kafka(), [declaration])).toEqual({ created: [name], altered: [] });
+    expect(await ensureTopics(kafka(), [declaration])).toEqual({ created: [], altered: [] });
+    // An operator's own setting on the topic survives a declared change of another.
+    const operator = kafka().admin();
+    await operator.connect();
+    await operator.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name,
+          configEntries: [
+            { name: 'retention.ms', value: '3600000' },
+            { name: 'segment.ms', value: '7200000' },
+          ],
+        },
+      ],
+    });
+    await operator.disconnect();
+    const kept = { ...declaration, config: { 'retention.ms': '-1' } };
+    expect(await ensureTopics(kafka(), [kept])).toEqual({ created: [], altered: [`${name}: retention.ms=-1`] });
+    expect(await ensureTopics(kafka(), [kept])).toEqual({ created: [], altered: [] });
 
     const admin = kafka().admin();
     await admin.connect();
@@ -107,9 +127,10 @@ describe('kafka (real broker)', () => {
       expect(metadata!.partitions).toHaveLength(4);
       const configs = await admin.describeConfigs({
         includeSynonyms: false,
-        resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms'] }],
+        resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms', 'segment.ms'] }],
       });
-      expect(configs.resources[0]!.configEntries[0]!.configValue).toBe('3600000');
+      const values = Object.fromEntries(configs.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]));
+      expect(values).toEqual({ 'retention.ms': '-1', 'segment.ms': '7200000' });
     } finally {
       await admin.disconnect();
     }

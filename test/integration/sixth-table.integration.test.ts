@@ -17,6 +17,7 @@ import { uniqueName, waitFor } from '../support/wait.js';
 const requestTags: TableDefinition = {
   name: 'request_tags',
   description: 'One row per AI tag of a request, as first seen (test only).',
+  version: 1,
   factKey: ['request_id', 'tag'],
   partitionColumn: 'event_time',
   clustering: ['request_id'],

@@ -11,7 +11,7 @@ import { classify } from '../../services/ingress/webhook.js';
 import { eventEnvelope } from '../../services/ingress/envelope.js';
 import { consumerMetrics } from '../../services/consumers/runtime/metrics.js';
 import { startConsumer, type RunningConsumer } from '../../services/consumers/runtime/runtime.js';
-import { parquetSink } from '../../services/consumers/sinks/parquet.js';
+import { parquetSink } from '../../services/lake/sink.js';
 import { uniqueName } from './wait.js';
 import type { Sink } from '../../schemas/sink.js';
 import type { TableDefinition } from '../../schemas/table.js';

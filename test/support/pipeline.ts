@@ -132,6 +132,8 @@ export class Pipeline {
   /** Two slots per consumer service: [0] always runs, [1] is a second instance for rebalance tests. */
   private readonly consumers = new Map<string, [Service, Service]>();
   readonly bq: BigQuery;
+  /** What every service of this pipeline is configured with. */
+  readonly env: Record<string, string>;
   private kafka: LocalKafka | undefined;
   private emulator: LocalEmulator | undefined;
 
@@ -141,7 +143,7 @@ export class Pipeline {
     this.lakeDir = join(this.dir, 'lake');
     this.spoolDir = join(this.dir, 'spool');
     this.logDir = join(this.dir, 'logs');
-    const env = {
+    const env = (this.env = {
       HOST: '127.0.0.1',
       KAFKA_BROKERS: `127.0.0.1:${ports.kafka}`,
       BIGQUERY_PROJECT: this.project,
@@ -150,7 +152,7 @@ export class Pipeline {
       LAKE_DIR: this.lakeDir,
       LOG_LEVEL: 'info',
       ...options.env,
-    };
+    });
     const launch = (name: string, entry: string, args: string[], extra: Record<string, string>) => (n: number) =>
       startProcess({
         name,
@@ -256,6 +258,17 @@ export class Pipeline {
   /** Thena-like traffic to this pipeline's ingress at `ratePerSecond`, one body in 25 invalid. Not started. */
   load(ratePerSecond: number): WebhookLoad {
     return new WebhookLoad({ url: this.ingressUrl, token: this.token, ratePerSecond, invalidEvery: 25 });
+  }
+
+  /** Runs one of the project's commands (`rebuild-cli.ts` under services/consumers, say) against this pipeline. */
+  command(name: string, entry: string, args: string[]): ManagedProcess {
+    return startProcess({
+      name,
+      command: process.execPath,
+      args: ['--import', 'tsx', join(repoRoot, 'services', entry), ...args],
+      env: this.env,
+      logFile: join(this.logDir, `${name}.${Date.now()}.log`),
+    });
   }
 
   /** Every service process, both instances of each consumer. */

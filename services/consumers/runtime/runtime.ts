@@ -15,13 +15,15 @@ import type { TableDefinition } from '../../../schemas/table.js';
 import type { OutgoingMessage } from '../../../schemas/topics.js';
 import type { Logger } from '../../shared/logger.js';
 import { backoffMs, isRetryable } from '../../shared/retry.js';
-import { deadLetterMessage } from '../../shared/dead-letter.js';
+import { DeadLetterHeaders, deadLetterMessage } from '../../shared/dead-letter.js';
 import type { ConsumerMetrics } from './metrics.js';
 import { PartitionBuffer, type RollLimits } from './partition-buffer.js';
 
 export interface RuntimeOptions {
   /** The table to fill: its consumer (service name, topic, flattener) and its fact key. */
   table: TableDefinition;
+  /** The table's generation the sink writes (a rebuild writes the next one); 1 by default. */
+  generation?: number;
   kafka: Kafka;
   sink: Sink;
   /** Publishes a message (a dead letter); resolves once acknowledged. */
@@ -67,7 +69,9 @@ export function isRebalanceError(err: unknown): boolean {
   return false;
 }
 
-export const groupIdFor = (service: string, sink: string) => `thena-lake.${service}.${sink}`;
+/** A generation's consumer group; generation 1 keeps the name groups had before generations existed. */
+export const groupIdFor = (service: string, sink: string, generation = 1) =>
+  `thena-lake.${service}.${sink}${generation === 1 ? '' : `.g${generation}`}`;
 
 const bigintAsText = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 
@@ -85,6 +89,7 @@ class ConsumerRuntime implements RunningConsumer {
   private readonly topic: string;
   private readonly sinkLabel: { sink: string };
   private readonly sessionTimeoutMs: number;
+  private readonly limits: RollLimits;
   private readonly buffers = new Map<number, PartitionBuffer>();
   /** Partitions paused for a retry; kafkajs keeps a pause across rebalances. */
   private readonly paused = new Set<number>();
@@ -102,10 +107,12 @@ class ConsumerRuntime implements RunningConsumer {
 
   constructor(private readonly o: RuntimeOptions) {
     this.topic = o.table.consumer.topic;
-    this.groupId = groupIdFor(o.table.consumer.service, o.sink.name);
+    this.groupId = groupIdFor(o.table.consumer.service, o.sink.name, o.generation);
     this.log = o.logger.child({ component: 'consumer', sink: o.sink.name });
     this.sinkLabel = { sink: o.sink.name };
     this.sessionTimeoutMs = o.sessionTimeoutMs ?? 30_000;
+    // A sink may want smaller batches than the lake's files (BigQuery: each write and its retries short).
+    this.limits = { ...o.limits, maxRows: Math.min(o.sink.maxBatchRows ?? Infinity, o.limits.maxRows) };
     this.consumer = o.kafka.consumer({
       groupId: this.groupId,
       sessionTimeout: this.sessionTimeoutMs,
@@ -218,7 +225,7 @@ class ConsumerRuntime implements RunningConsumer {
         resolveOffset(message.offset);
       }
       this.o.metrics.lag.set({ ...this.sinkLabel, partition: String(batch.partition) }, Number(batch.offsetLag()));
-      if (b.due(this.o.limits)) await this.roll(b);
+      if (b.due(this.limits)) await this.roll(b);
     });
     await payload.heartbeat();
   }
@@ -241,6 +248,8 @@ class ConsumerRuntime implements RunningConsumer {
         message: result.message,
         rawBody: value,
         origin: { topic: this.topic, partition: b.partition, offset: message.offset },
+        // A message a redrive sent again carries its count; failing again keeps it.
+        retryCount: Number(message.headers?.[DeadLetterHeaders.retryCount]?.toString() ?? 0),
       });
     } else {
       for (const [what, n] of Object.entries(result.counts ?? {})) {
@@ -259,6 +268,7 @@ class ConsumerRuntime implements RunningConsumer {
     message: string;
     rawBody: string;
     origin: { topic: string; partition: number; offset: string };
+    retryCount?: number;
   }): Promise<void> {
     await this.o.publish(deadLetterMessage({ topic: this.o.deadLetterTopic, ...record }));
     this.o.metrics.deadLetters.inc({ ...this.sinkLabel, reason: record.reason });
@@ -272,7 +282,7 @@ class ConsumerRuntime implements RunningConsumer {
   private rollDue(): void {
     if (this.rebalancing || this.stopping) return;
     for (const b of this.buffers.values()) {
-      if (b.due(this.o.limits)) void b.exclusive(() => this.roll(b)).catch(() => undefined);
+      if (b.due(this.limits)) void b.exclusive(() => this.roll(b)).catch(() => undefined);
     }
   }
 

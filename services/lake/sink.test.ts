@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rejectedEvents } from '../../../tables/catalogue.js';
-import type { Row } from '../../../schemas/flattener.js';
-import { lakeFilePattern, parquetSink } from './parquet.js';
+import { rejectedEvents } from '../../tables/catalogue.js';
+import type { Row } from '../../schemas/flattener.js';
+import { lakeFilePattern, parquetSink } from './sink.js';
 
 const day = '2026-11-20';
 const row = (offset: number): Row => ({

@@ -12,10 +12,10 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Row } from '../../../schemas/flattener.js';
-import type { Sink, SinkBatch } from '../../../schemas/sink.js';
-import type { TableDeclaration } from '../../../schemas/table.js';
-import { tempFileTarget, writeParquetFile } from '../parquet/writer.js';
+import type { Row } from '../../schemas/flattener.js';
+import type { Sink, SinkBatch } from '../../schemas/sink.js';
+import type { TableDeclaration } from '../../schemas/table.js';
+import { tempFileTarget, writeParquetFile } from './parquet/writer.js';
 
 const fileName = (partition: number, firstOffset: string, writer: string) =>
   `p${partition}-o${firstOffset.padStart(20, '0')}-${writer}.parquet`;
@@ -30,6 +30,8 @@ export function dayOf(micros: bigint): string {
 export interface ParquetSinkOptions {
   lakeDir: string;
   table: TableDeclaration;
+  /** The folder of the generation to write; `<lakeDir>/<table>` (generation 1) by default. */
+  tableDir?: string;
   /** Called with each file made visible, for metrics. */
   onFile?: (path: string, rows: number, bytes: number) => void;
   /** 8 hex digits naming this writer in its files; random by default. */
@@ -37,7 +39,7 @@ export interface ParquetSinkOptions {
 }
 
 export function parquetSink(opts: ParquetSinkOptions): Sink {
-  const tableDir = join(opts.lakeDir, opts.table.name);
+  const tableDir = opts.tableDir ?? join(opts.lakeDir, opts.table.name);
   const column = opts.table.partitionColumn;
   const writer = opts.writerId ?? randomBytes(4).toString('hex');
 

@@ -1,4 +1,4 @@
-// The parts of parquetjs-lite 0.8.7 that services/consumers/parquet uses; the package ships no
+// The parts of parquetjs-lite 0.8.7 that services/lake/parquet uses; the package ships no
 // types. Shapes follow lib/schema.js and lib/writer.js of that version. Only the default import
 // works at run time (Node finds just one named export of this CommonJS module), so the classes
 // are reachable through it alone and everything else here is a type.

@@ -1,0 +1,88 @@
+// A table's generations in BigQuery. Generation 1 is the table named as the table; a rebuild
+// writes generation N into <table>__g<N> and switches by replacing the table's views (CREATE OR
+// REPLACE VIEW is atomic). Once generation 1 is removed, <table> becomes a view of the current
+// generation, so the name keeps answering. Each generation's table carries the table version it
+// was built with in the label thena_version.
+import type { BigQuery, Dataset } from '@google-cloud/bigquery';
+import type { Generation, GenerationStore } from '../../schemas/sink.js';
+import type { TableDefinition } from '../../schemas/table.js';
+import { viewSql, viewsOf } from '../../tables/catalogue.js';
+import { emptyReport, ensureTable, ensureView, isNotFound, type MigrationReport } from './objects.js';
+import { bigQuerySink } from './sink.js';
+
+export const generationTable = (table: { name: string }, generation: number) =>
+  generation === 1 ? table.name : `${table.name}__g${generation}`;
+const versionLabel = 'thena_version';
+
+async function metadataOf(dataset: Dataset, name: string) {
+  return dataset
+    .table(name)
+    .getMetadata()
+    .then(
+      ([m]) => m as { type?: string; labels?: Record<string, string>; view?: { query?: string } },
+      (err: unknown) => {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      },
+    );
+}
+
+/** The current generation of a table: the one its fact view reads (1 before any view exists). */
+export async function currentGeneration(dataset: Dataset, table: TableDefinition): Promise<Generation> {
+  const view = await metadataOf(dataset, table.factView);
+  const named = new RegExp(`\\.${table.name}__g(\\d+)\``).exec(view?.view?.query ?? '');
+  const generation = named ? Number(named[1]) : 1;
+  const labels = (await metadataOf(dataset, generationTable(table, generation)))?.labels;
+  return { generation, version: Number(labels?.[versionLabel] ?? 1) };
+}
+
+/** The views of a table (and, once generation 1 is gone, the view named as the table) over `generation`. */
+export async function ensureViewsOver(
+  bq: BigQuery,
+  dataset: Dataset,
+  table: TableDefinition,
+  generation: number,
+  report: MigrationReport,
+  force = false,
+): Promise<void> {
+  const project = await bq.getProjectId();
+  const ref = (name: string) =>
+    `\`${project}.${dataset.id}.${name === table.name ? generationTable(table, generation) : name}\``;
+  for (const view of viewsOf([table])) {
+    await ensureView(bq, dataset, view.name, viewSql(view, ref).trim(), report, force);
+  }
+  if (generation > 1 && (await metadataOf(dataset, table.name))?.type === 'VIEW') {
+    await ensureView(bq, dataset, table.name, `SELECT * FROM ${ref(table.name)}`, report, force);
+  }
+}
+
+export function bigQueryGenerations(bq: BigQuery, datasetName: string): GenerationStore {
+  const dataset = bq.dataset(datasetName);
+  return {
+    sink: 'bigquery',
+    current: (t) => currentGeneration(dataset, t),
+    async prepare(t, next) {
+      const labels = { [versionLabel]: String(next.version) };
+      await ensureTable(dataset, { ...t, name: generationTable(t, next.generation) }, emptyReport(), labels);
+    },
+    async writer(t, generation) {
+      return bigQuerySink({ bq, dataset: datasetName, table: { ...t, name: generationTable(t, generation) } });
+    },
+    async switchTo(t, next) {
+      await ensureViewsOver(bq, dataset, t, next.generation, emptyReport());
+    },
+    async remove(t, generation) {
+      const current = await currentGeneration(dataset, t);
+      if (current.generation === generation) throw new Error(`generation ${generation} of ${t.name} is current`);
+      const name = generationTable(t, generation);
+      const found = await metadataOf(dataset, name);
+      if (found?.type === 'TABLE') await dataset.table(name).delete();
+      // The table's own name goes on answering, as a view of the current generation.
+      if (generation === 1 && found?.type !== 'VIEW') {
+        const project = await bq.getProjectId();
+        const sql = `SELECT * FROM \`${project}.${datasetName}.${generationTable(t, current.generation)}\``;
+        await ensureView(bq, dataset, name, sql, emptyReport());
+      }
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// Reading a whole topic from its start, for the small topics the commands need whole (the control
+// topic, the dead letters). Each reader has a consumer group of its own and commits nothing.
+import { randomUUID } from 'node:crypto';
+import type { Consumer, Kafka } from 'kafkajs';
+
+export interface TopicMessage {
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+  timestamp: string;
+}
+
+export interface TopicReading {
+  stop(): Promise<void>;
+}
+
+/**
+ * Calls `onMessage` for every message of `topic`, in order within each partition, and resolves once
+ * everything written before the call has been handled. With `follow`, it goes on with new
+ * messages until stopped; otherwise it stops there.
+ */
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  onMessage: (m: TopicMessage) => void | Promise<void>,
+  opts: { follow?: boolean } = {},
+): Promise<TopicReading> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+  await admin.disconnect();
+  const read = new Map<number, bigint>();
+  let reachedEnd: () => void = () => undefined;
+  const atEnd = new Promise<void>((resolve) => (reachedEnd = resolve));
+  const check = () => {
+    if ([...ends].every(([p, end]) => end === 0n || (read.get(p) ?? 0n) >= end)) reachedEnd();
+  };
+  const consumer: Consumer = kafka.consumer({ groupId: `thena-lake.reader.${randomUUID()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ partition, message }) => {
+      await onMessage({
+        partition,
+        offset: message.offset,
+        key: message.key?.toString() ?? null,
+        value: message.value?.toString() ?? null,
+        headers: Object.fromEntries(
+          Object.entries(message.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : String(v ?? '')]),
+        ),
+        timestamp: message.timestamp,
+      });
+      read.set(partition, BigInt(message.offset) + 1n);
+      check();
+    },
+  });
+  check();
+  await atEnd;
+  const stop = async () => {
+    await consumer.stop();
+    await consumer.disconnect();
+  };
+  if (!opts.follow) await stop();
+  return { stop };
+}
