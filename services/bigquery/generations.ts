@@ -43,16 +43,15 @@ export async function ensureViewsOver(
   table: TableDefinition,
   generation: number,
   report: MigrationReport,
-  force = false,
 ): Promise<void> {
   const project = await bq.getProjectId();
   const ref = (name: string) =>
     `\`${project}.${dataset.id}.${name === table.name ? generationTable(table, generation) : name}\``;
   for (const view of viewsOf([table])) {
-    await ensureView(bq, dataset, view.name, viewSql(view, ref).trim(), report, force);
+    await ensureView(bq, dataset, view.name, viewSql(view, ref).trim(), report);
   }
   if (generation > 1 && (await metadataOf(dataset, table.name))?.type === 'VIEW') {
-    await ensureView(bq, dataset, table.name, `SELECT * FROM ${ref(table.name)}`, report, force);
+    await ensureView(bq, dataset, table.name, `SELECT * FROM ${ref(table.name)}`, report);
   }
 }
 

@@ -33,11 +33,6 @@ export async function migrate(bq: BigQuery, opts: MigrateOptions): Promise<Migra
       );
     }
   }
-  // A table that gained columns gets its views created again, so their `SELECT *` shows them.
-  const widened = (t: TableDefinition) =>
-    report.altered.some((a) => a.startsWith(`table ${generationTable(t, generations.get(t.name)!)}:`));
-  for (const table of tables) {
-    await ensureViewsOver(bq, dataset, table, generations.get(table.name)!, report, widened(table));
-  }
+  for (const table of tables) await ensureViewsOver(bq, dataset, table, generations.get(table.name)!, report);
   return report;
 }

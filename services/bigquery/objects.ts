@@ -131,14 +131,12 @@ export async function ensureView(
   name: string,
   sql: string,
   report: MigrationReport,
-  /** Replace it even when its SQL is the same (its tables gained columns a `SELECT *` should show). */
-  force = false,
 ): Promise<void> {
   const project = await bq.getProjectId();
   const [exists] = await dataset.table(name).exists();
   if (exists) {
     const [metadata] = await dataset.table(name).getMetadata();
-    if (!force && normalizeSql(metadata.view?.query ?? '') === normalizeSql(sql)) {
+    if (normalizeSql(metadata.view?.query ?? '') === normalizeSql(sql)) {
       report.unchanged.push(`view ${name}`);
       return;
     }

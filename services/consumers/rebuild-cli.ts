@@ -20,11 +20,11 @@ import { createLogger } from '../shared/logger.js';
 import { createRegistry } from '../shared/metrics.js';
 import { progress } from '../shared/progress.js';
 import { readTopic } from '../shared/read-topic.js';
-import { rebuild } from './rebuild.js';
+import { abandon, rebuild } from './rebuild.js';
 import { consumerMetrics } from './runtime/metrics.js';
 
 const usage =
-  'usage: npm run rebuild -- (--table <name> | --all) [--sink lake|bigquery] [--force] [--keep-old-seconds N]';
+  'usage: npm run rebuild -- (--table <name> | --all) [--sink lake|bigquery] [--force] [--keep-old-seconds N] [--abort]';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${usage}\n`);
@@ -32,7 +32,13 @@ function fail(message: string): never {
 }
 
 /** The tables and sinks the command line names. */
-function parseCommandLine(): { tables: TableDefinition[]; sink?: string; force: boolean; keepOldMs: number } {
+function parseCommandLine(): {
+  tables: TableDefinition[];
+  sink?: string;
+  force: boolean;
+  keepOldMs: number;
+  abort: boolean;
+} {
   const { values } = parseArgs({
     options: {
       table: { type: 'string', multiple: true },
@@ -40,6 +46,7 @@ function parseCommandLine(): { tables: TableDefinition[]; sink?: string; force: 
       sink: { type: 'string' },
       force: { type: 'boolean', default: false },
       'keep-old-seconds': { type: 'string', default: '60' },
+      abort: { type: 'boolean', default: false },
     },
   });
   const names = values.table ?? [];
@@ -59,6 +66,7 @@ function parseCommandLine(): { tables: TableDefinition[]; sink?: string; force: 
     sink: values.sink === 'lake' ? 'parquet' : values.sink,
     force: values.force,
     keepOldMs: keep * 1000,
+    abort: values.abort,
   };
 }
 
@@ -115,6 +123,14 @@ runService('rebuild', async () => {
     for (const store of await stores(config, args.sink)) {
       for (const table of args.tables) {
         const sinkName = store.sink === 'parquet' ? 'lake' : store.sink;
+        if (args.abort) {
+          const given = await abandon({ table, store, kafka, control, controlState: await readControl(kafka) });
+          process.stdout.write(
+            `${table.name} (${sinkName}): ${given ? 'rebuild abandoned; the services write the current generation' : 'no rebuild to abandon'}\n`,
+          );
+          continue;
+        }
+        const reporter = progress(`${table.name} (${sinkName})`);
         const report = await rebuild({
           table,
           store,
@@ -127,13 +143,16 @@ runService('rebuild', async () => {
           metrics,
           force: args.force,
           keepOldMs: args.keepOldMs,
-          progress: progress(`${table.name} (${sinkName})`),
+          progress: reporter,
         });
-        process.stdout.write(
-          report.outcome === 'up to date'
-            ? `${table.name} (${sinkName}): up to date at version ${table.version}; nothing to do (--force rebuilds anyway)\n`
-            : `${table.name} (${sinkName}): rebuilt, generation ${report.from} -> ${report.to}, ${report.events} events read\n`,
-        );
+        if (report.outcome === 'up to date') {
+          process.stdout.write(
+            `${table.name} (${sinkName}): up to date at version ${table.version}; nothing to do (--force rebuilds anyway)\n`,
+          );
+        } else {
+          reporter.finish(`${report.events} events read into generation ${report.to}`);
+          process.stdout.write(`${table.name} (${sinkName}): rebuilt, generation ${report.from} -> ${report.to}\n`);
+        }
       }
     }
   } finally {

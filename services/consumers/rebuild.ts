@@ -161,6 +161,42 @@ async function writeNextGeneration(
   }
 }
 
+/**
+ * Gives up a rebuild that was cut off: the services go back to writing the current generation (if
+ * they were paused), and what was written of the next one is removed. False if there was none.
+ */
+export async function abandon(
+  o: Pick<RebuildOptions, 'table' | 'store' | 'kafka' | 'control' | 'controlState'>,
+): Promise<boolean> {
+  const { table, store } = o;
+  const record = o.controlState.get(generationKey(store.sink, table.name)) as GenerationRecord | undefined;
+  if (!record || (record.phase !== 'building' && record.phase !== 'freeze')) return false;
+  const current = await store.current(table);
+  if (current.generation !== record.current) return false; // it switched: carry it on instead
+  await o.control.publish(generationKey(store.sink, table.name), {
+    kind: 'generation',
+    table: table.name,
+    sink: store.sink,
+    current: record.current,
+    phase: 'switched',
+    version: current.version,
+    at: new Date().toISOString(),
+  });
+  const admin = o.kafka.admin();
+  await admin.connect();
+  try {
+    await startAfresh(
+      o as RebuildOptions,
+      admin,
+      { generation: record.next!, version: record.version },
+      groupIdFor(table.consumer.service, store.sink, record.next),
+    );
+  } finally {
+    await admin.disconnect();
+  }
+  return true;
+}
+
 /** A new rebuild drops what an abandoned one may have left of the same generation. */
 async function startAfresh(o: RebuildOptions, admin: Admin, next: Generation, groupId: string): Promise<void> {
   await o.store.remove(o.table, next.generation).catch(() => undefined);

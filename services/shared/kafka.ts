@@ -1,7 +1,6 @@
 // The kafkajs client every service uses: logs go through pino, retries stay bounded.
 import { gunzipSync, gzipSync } from 'node:zlib';
 import kafkajs, {
-  ConfigResourceTypes,
   CompressionTypes,
   Kafka,
   Partitioners,
@@ -98,6 +97,9 @@ export async function ensureTopics(
     await admin.disconnect();
   }
 }
+
+// Not among the names Node finds in kafkajs's CommonJS exports: read from the default export.
+const { ConfigResourceTypes } = kafkajs;
 
 /** DescribeConfigs' source of a setting made on the topic itself (Kafka's DYNAMIC_TOPIC_CONFIG). */
 const dynamicTopicConfig = 1;
