@@ -198,11 +198,12 @@ export const configSchema = {
     LOCAL_PORT_OFFSET: {
       type: 'integer',
       minimum: 0,
-      maximum: 50000,
+      // Keeps the ports below 32768, where Linux's ports for outgoing connections start.
+      maximum: 20000,
       default: 0,
       description:
         "npm start only: added to every port it opens for its own services (Kafka 9092-9093, the emulator 9050 and 9060, the consumers' metrics 9101-9105), so a second stack can run beside a first. The ingress listens on PORT.",
-      'x-expected': 'an integer from 0 to 50000, e.g. 1000',
+      'x-expected': 'an integer from 0 to 20000, e.g. 1000',
     },
     LOG_LEVEL: {
       type: 'string',

@@ -32,8 +32,11 @@ export async function currentGeneration(dataset: Dataset, table: TableDefinition
   const view = await metadataOf(dataset, table.factView);
   const named = new RegExp(`\\.${table.name}__g(\\d+)\``).exec(view?.view?.query ?? '');
   const generation = named ? Number(named[1]) : 1;
-  const labels = (await metadataOf(dataset, generationTable(table, generation)))?.labels;
-  return { generation, version: Number(labels?.[versionLabel] ?? 1) };
+  const found = await metadataOf(dataset, generationTable(table, generation));
+  // Not created yet: migrate creates generation 1 with the declared version. Unlabelled: written
+  // before versions existed, so version 1.
+  if (!found) return { generation, version: table.version };
+  return { generation, version: Number(found.labels?.[versionLabel] ?? 1) };
 }
 
 /** The views of a table (and, once generation 1 is gone, the view named as the table) over `generation`. */

@@ -26,7 +26,9 @@ export async function migrate(bq: BigQuery, opts: MigrateOptions): Promise<Migra
   for (const table of tables) {
     const current = await currentGeneration(dataset, table);
     generations.set(table.name, current.generation);
-    await ensureTable(dataset, { ...table, name: generationTable(table, current.generation) }, report);
+    // A table created now is generation 1 of the declared version.
+    const labels = { thena_version: String(table.version) };
+    await ensureTable(dataset, { ...table, name: generationTable(table, current.generation) }, report, labels);
     if (current.version < table.version) {
       report.behind.push(
         `table ${table.name}: generation ${current.generation} was built with version ${current.version}, declared ${table.version}; run npm run rebuild -- --table ${table.name} --sink bigquery`,

@@ -109,7 +109,7 @@ describe('request-events consumer under SIGKILL', () => {
       expect(await countIn(`SELECT count(*) FROM read_parquet(${glob})`)).toBe(BigInt(published.size));
       // Every visible file reads on its own; no in-progress file is left visible.
       const db = await (await DuckDBInstance.create(':memory:')).connect();
-      for (const day of readdirSync(join(lakeDir, 'request_events'))) {
+      for (const day of readdirSync(join(lakeDir, 'request_events')).filter((d) => d.startsWith('dt='))) {
         for (const file of readdirSync(join(lakeDir, 'request_events', day)).filter((f) => !f.startsWith('.'))) {
           expect(file).toMatch(lakeFilePattern);
           await db.run(`SELECT count(*) FROM read_parquet('${join(lakeDir, 'request_events', day, file)}')`);

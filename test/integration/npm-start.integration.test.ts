@@ -16,8 +16,9 @@ import { waitFor } from '../support/wait.js';
 const dir = join(localDir, 'test', 'npm-start');
 const stateDir = join(dir, 'state');
 const lakeDir = join(dir, 'lake');
-const offset = 30_000;
-const ingressPort = 39_080;
+// Below Linux's range for outgoing connections (32768-60999), which a listening port may collide with.
+const offset = 10_000;
+const ingressPort = 19_080;
 const consumerPorts = [9101, 9102, 9103, 9104, 9105].map((p) => p + offset);
 const token = 'Bearer npm-start-test';
 
