@@ -4,6 +4,7 @@
 // others: README, "BigQuery emulator".
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { localDir, repoRoot } from '../local/paths.js';
 import {
@@ -21,28 +22,37 @@ const venv = join(home, 'venv');
 /** DuckDB looks for extensions under $HOME/.duckdb; the emulator runs with this HOME. */
 const duckdbHome = join(home, 'home');
 
+/** Where pyenv keeps its Pythons: what `pyenv root` prints, else PYENV_ROOT, else ~/.pyenv. */
+async function pyenvRoots(): Promise<string[]> {
+  const printed = await run('pyenv', ['root'], { stdoutOnly: true }).then(
+    (out) => out.trim().split('\n').at(-1),
+    () => undefined,
+  );
+  const roots = [printed, process.env.PYENV_ROOT, join(homedir(), '.pyenv')].filter((r): r is string => !!r);
+  return [...new Set(roots)].filter((r) => existsSync(join(r, 'versions')));
+}
+
 /** local-bigquery needs Python 3.13 or newer; finds one on PATH or under pyenv. */
 async function findPython(): Promise<string> {
   const candidates = ['python3.14', 'python3.13', 'python3'];
-  const pyenvRoot = await run('pyenv', ['root']).then(
-    (out) => out.trim(),
-    () => undefined,
-  );
-  if (pyenvRoot && existsSync(join(pyenvRoot, 'versions'))) {
-    for (const v of readdirSync(join(pyenvRoot, 'versions')).sort().reverse()) {
-      candidates.push(join(pyenvRoot, 'versions', v, 'bin', 'python3'));
+  for (const root of await pyenvRoots()) {
+    for (const v of readdirSync(join(root, 'versions')).sort().reverse()) {
+      candidates.push(join(root, 'versions', v, 'bin', 'python3'));
     }
   }
+  const tried: string[] = [];
   for (const python of candidates) {
-    const ok = await run(python, ['-c', 'import sys; sys.exit(0 if sys.version_info >= (3, 13) else 1)']).then(
-      () => true,
-      () => false,
+    const check = 'import sys; print(sys.version.split()[0]); sys.exit(0 if sys.version_info >= (3, 13) else 1)';
+    const failure = await run(python, ['-c', check]).then(
+      () => undefined,
+      (err: Error) => err.message.split('\n').filter(Boolean).at(-1) ?? err.message,
     );
-    if (ok) return python;
+    if (!failure) return python;
+    tried.push(`${python} (${failure})`);
   }
   throw new Error(
-    'The BigQuery emulator (local-bigquery) needs Python 3.13 or newer, and none was found on PATH ' +
-      '(python3.14, python3.13, python3) or under pyenv. Install Python 3.13 and run again.',
+    'The BigQuery emulator (local-bigquery) needs Python 3.13 or newer, and none was found. Tried: ' +
+      `${tried.join('; ')}. Install Python 3.13 and run again.`,
   );
 }
 

@@ -156,12 +156,20 @@ export async function waitUntilReady(
   }
 }
 
-/** Runs a command to completion, failing with its output when it exits non-zero. */
-export async function run(command: string, args: string[], opts: { cwd?: string } = {}): Promise<string> {
+/**
+ * Runs a command to completion, failing with its output when it exits non-zero. Resolves with what
+ * it printed (stdout and stderr, or stdout alone with `stdoutOnly`).
+ */
+export async function run(
+  command: string,
+  args: string[],
+  opts: { cwd?: string; stdoutOnly?: boolean } = {},
+): Promise<string> {
   const child = spawn(command, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  let errors = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (opts.stdoutOnly ? (errors += d.toString()) : (output += d.toString())));
   const [code] = (await Promise.race([
     once(child, 'exit'),
     once(child, 'error').then(([e]) => {
@@ -169,7 +177,7 @@ export async function run(command: string, args: string[], opts: { cwd?: string 
     }),
   ])) as [number | null];
   if (code !== 0) {
-    throw new Error(`'${command} ${args.join(' ')}' exited ${code}:\n${output.slice(-4000)}`);
+    throw new Error(`'${command} ${args.join(' ')}' exited ${code}:\n${(output + errors).slice(-4000)}`);
   }
   return output;
 }
