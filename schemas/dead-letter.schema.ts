@@ -26,6 +26,10 @@ export const deadLetterSchema = {
     receivedAt: { type: 'string', description: 'When the body was rejected or the message failed (ISO 8601).' },
     reason: { type: 'string', description: 'Why, as a short code.' },
     details: { type: 'array', items: problemSchema },
+    workspace: {
+      type: 'string',
+      description: "The workspace of the token that sent a rejected body, or of the failed message; absent: 'default'.",
+    },
     rawBody: { type: 'string', description: 'The body (or message, or row) exactly as it came; it may not be JSON.' },
     origin: {
       type: 'object',

@@ -16,6 +16,10 @@ export const requestEventSchema = {
     receivedAt: { type: 'string', description: 'When the ingress accepted the body (ISO 8601, UTC).' },
     action: { type: 'string' },
     requestId: { type: 'string', description: 'Canonical decimal string; also the Kafka key.' },
+    workspace: {
+      type: 'string',
+      description: "The Thena workspace the event belongs to (from the token that authenticated it); absent: 'default'.",
+    },
     fieldProblems: {
       type: 'array',
       items: problemSchema,

@@ -8,6 +8,7 @@
 // within 2^53), TIMESTAMP -> bigint microseconds since the epoch (UTC) | null, BOOL ->
 // boolean | null, mode REPEATED -> string[] | null (null: the field was absent).
 import type { Flattener, Row } from './flattener.js';
+import { defaultWorkspace } from './workspace.js';
 
 /**
  * TIMESTAMP values must lie within ±(2^53 − 1) µs of the epoch (about 1685 to 2255): exact in a
@@ -30,6 +31,11 @@ export interface ColumnDeclaration {
    * that does not parse as JSON has its e-mail addresses and `"name": "…"`-style members hashed).
    */
   personal?: 'identity' | 'text' | 'payload';
+  /**
+   * What the column reads as in rows written before it existed (both engines' base references
+   * apply it): the `workspace` column reads `default` in files and tables from before workspaces.
+   */
+  absentAs?: string;
 }
 
 export interface TableDeclaration {
@@ -42,6 +48,18 @@ export interface TableDeclaration {
   partitionColumn: 'event_time' | 'received_at';
   clustering: readonly string[];
 }
+
+/**
+ * The workspace column every table starts with: NULLABLE so that adding it to an existing BigQuery
+ * table is an additive change; the flatteners always fill it, and older rows read as `default`.
+ */
+export const workspaceColumn: ColumnDeclaration = {
+  name: 'workspace',
+  type: 'STRING',
+  mode: 'NULLABLE',
+  description: "The Thena workspace: named by the ingress token (request webhooks) or the orgId (platform events); 'default' when unknown.",
+  absentAs: defaultWorkspace,
+};
 
 /** A column declaration in one line. */
 export const column = (

@@ -32,6 +32,13 @@ export const topics = {
     // Room for the ingress's largest body (4 MiB by default) in its envelope.
     config: { 'retention.ms': forever, 'max.message.bytes': '8388608' },
   },
+  platformEvents: {
+    name: 'thena.platform-events.v1',
+    partitions: 6,
+    description:
+      "Accepted Thena platform events in their envelope; key = the ticket (or the entity the event is about), so an entity keeps its order.",
+    config: { 'retention.ms': forever, 'max.message.bytes': '8388608' },
+  },
   deadLetter: {
     name: 'thena.request-events.dlq.v1',
     partitions: 1,

@@ -39,6 +39,17 @@ export async function currentGeneration(dataset: Dataset, table: TableDefinition
   return { generation, version: Number(found.labels?.[versionLabel] ?? 1) };
 }
 
+/**
+ * How views read a table's generation: columns with an `absentAs` value (workspace) read as it in
+ * rows written before the column existed, which BigQuery's additive migration leaves NULL.
+ */
+function baseReference(table: TableDefinition, base: string): string {
+  const absent = table.columns.filter((c) => c.absentAs !== undefined);
+  if (absent.length === 0) return base;
+  const replace = absent.map((c) => `COALESCE(${c.name}, '${c.absentAs!.replaceAll("'", "\\'")}') AS ${c.name}`);
+  return `(SELECT * REPLACE (${replace.join(', ')}) FROM ${base})`;
+}
+
 /** The views of a table (and, once generation 1 is gone, the view named as the table) over `generation`. */
 export async function ensureViewsOver(
   bq: BigQuery,
@@ -48,8 +59,8 @@ export async function ensureViewsOver(
   report: MigrationReport,
 ): Promise<void> {
   const project = await bq.getProjectId();
-  const ref = (name: string) =>
-    `\`${project}.${dataset.id}.${name === table.name ? generationTable(table, generation) : name}\``;
+  const base = `\`${project}.${dataset.id}.${generationTable(table, generation)}\``;
+  const ref = (name: string) => (name === table.name ? baseReference(table, base) : `\`${project}.${dataset.id}.${name}\``);
   for (const view of viewsOf([table])) {
     await ensureView(bq, dataset, view.name, viewSql(view, ref).trim(), report);
   }

@@ -106,6 +106,18 @@ describe('POST /webhooks/thena', () => {
     expect((await post(seedBody, { authorization: 'Bearer test-token-2' })).statusCode).toBe(202);
   });
 
+  it("puts the workspace of a workspace=token item on the event and on a rejected body's record", async () => {
+    await start({ INGRESS_AUTH_TOKENS: `acme=${token},globex=Bearer g` });
+    expect((await post(seedBody)).statusCode).toBe(202);
+    expect((await post(seedBody, { authorization: 'Bearer g' })).statusCode).toBe(202);
+    expect((await post('{"action":', { authorization: 'Bearer g' })).statusCode).toBe(400);
+    expect((await post(seedBody, { authorization: `acme=${token}` })).statusCode).toBe(401);
+    const [acme, globex, rejected] = transport.sent.map((m) => JSON.parse(m.value));
+    expect(acme).toMatchObject({ workspace: 'acme', requestId: '42' });
+    expect(globex).toMatchObject({ workspace: 'globex', eventId: acme.eventId });
+    expect(rejected).toMatchObject({ source: 'ingress', workspace: 'globex' });
+  });
+
   it('never writes the authorization header or a token to the logs or the metrics', async () => {
     await start();
     await post(seedBody);

@@ -1,20 +1,47 @@
-// The check of Thena's static `authorization` value. Thena offers no signature, only this header.
+// The check of Thena's static `authorization` value (Thena offers no signature, only this header),
+// and which workspace the matching token names.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { defaultWorkspace, workspacePattern } from '../../schemas/workspace.js';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
+export interface WorkspaceToken {
+  workspace: string;
+  token: string;
+}
+
 /**
- * Returns a predicate that accepts a header equal to one of `tokens`. Values are compared as
- * SHA-256 digests with timingSafeEqual, against every token without stopping at a match, so the
- * time taken says nothing about which token, or how much of one, matched. No tokens: accept all.
+ * Reads INGRESS_AUTH_TOKENS items: `workspace=token` names the workspace, a bare token means
+ * `default`. An item is a pair when the text before its first `=` is a workspace name and the
+ * text after it is not empty and does not start with `=`; so base64 padding (`abc==`) and
+ * `Bearer x=y` stay bare tokens. A bare token that would read as a pair is written `default=<token>`.
  */
-export function tokenMatcher(tokens: readonly string[]): (header: string | undefined) => boolean {
-  if (tokens.length === 0) return () => true;
-  const expected = tokens.map(digest);
+export function parseAuthTokens(items: readonly string[]): WorkspaceToken[] {
+  return items.map((item) => {
+    const at = item.indexOf('=');
+    const name = at > 0 ? item.slice(0, at) : '';
+    const token = item.slice(at + 1);
+    return workspacePattern.test(name) && token !== '' && !token.startsWith('=')
+      ? { workspace: name, token }
+      : { workspace: defaultWorkspace, token: item };
+  });
+}
+
+/**
+ * Returns the workspace of the token equal to the header, or undefined when none is. Values are
+ * compared as SHA-256 digests with timingSafeEqual, against every token without stopping at a
+ * match, so the time taken says nothing about which token, or how much of one, matched. No tokens:
+ * every request is accepted, as `default`.
+ */
+export function tokenMatcher(items: readonly string[]): (header: string | undefined) => string | undefined {
+  if (items.length === 0) return () => defaultWorkspace;
+  const expected = parseAuthTokens(items).map((t) => ({ workspace: t.workspace, digest: digest(t.token) }));
   return (header) => {
     const actual = digest(header ?? '');
-    let matched = false;
-    for (const token of expected) matched = timingSafeEqual(token, actual) || matched;
-    return matched && header !== undefined;
+    let matched: string | undefined;
+    for (const token of expected) {
+      if (timingSafeEqual(token.digest, actual)) matched ??= token.workspace;
+    }
+    return header === undefined ? undefined : matched;
   };
 }

@@ -15,6 +15,13 @@ const duckType = (c: ColumnDeclaration): string => {
 };
 const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
+/** A column as the base view reads it: NULL (or its absentAs value) in files written before it existed. */
+function columnOrAbsent(c: ColumnDeclaration, present: boolean): string {
+  const absent = c.absentAs === undefined ? `CAST(NULL AS ${duckType(c)})` : quote(c.absentAs);
+  if (!present) return `${absent} AS ${c.name}`;
+  return c.absentAs === undefined ? c.name : `COALESCE(${c.name}, ${absent}) AS ${c.name}`;
+}
+
 function hasFiles(tableDir: string): boolean {
   if (!existsSync(tableDir)) return false;
   return readdirSync(tableDir).some(
@@ -43,9 +50,7 @@ export async function openLake(
       const present = new Set(
         (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${files}`)).getRowObjectsJS().map((r) => r.column_name),
       );
-      const select = table.columns.map((c) =>
-        present.has(c.name) ? c.name : `CAST(NULL AS ${duckType(c)}) AS ${c.name}`,
-      );
+      const select = table.columns.map((c) => columnOrAbsent(c, present.has(c.name)));
       await connection.run(`CREATE VIEW ${table.name} AS SELECT ${select.join(', ')} FROM ${files}`);
     } else {
       await connection.run(

@@ -35,6 +35,7 @@ function again(
     details,
     rawBody: record.rawBody,
     ...(record.origin ? { origin: record.origin } : {}),
+    ...(record.workspace ? { workspace: record.workspace } : {}),
     retryCount: retryCount + 1,
   });
 }
@@ -45,7 +46,7 @@ function rejectedBody(record: DeadLetterRecord, retryCount: number, receivedAt: 
     return {
       action: 'publish',
       what: `event ${result.eventId}`,
-      message: { topic: to.events, key: result.requestId, value: eventEnvelope(result, receivedAt) },
+      message: { topic: to.events, key: result.requestId, value: eventEnvelope(result, receivedAt, record.workspace) },
     };
   }
   if (result.reason === record.reason && sameDetails(result.details, record.details)) {

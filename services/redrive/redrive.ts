@@ -88,6 +88,7 @@ async function insert(o: RedriveOptions, c: Candidate, d: Extract<Decision, { ac
     message: refused[0]!.message,
     rawBody: c.record.rawBody,
     ...(c.record.origin ? { origin: c.record.origin } : {}),
+    ...(c.record.workspace ? { workspace: c.record.workspace } : {}),
     retryCount: c.retryCount + 1,
   });
   await o.publish(message);

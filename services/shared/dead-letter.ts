@@ -2,6 +2,7 @@
 // with 400) and the consumers (messages and rows they could not process).
 import { DeadLetterHeaders, deadLetterSchemaId, type DeadLetterRecord } from '../../schemas/dead-letter.schema.js';
 import type { OutgoingMessage } from '../../schemas/topics.js';
+import { defaultWorkspace } from '../../schemas/workspace.js';
 
 export { DeadLetterHeaders, type DeadLetterRecord };
 
@@ -17,6 +18,8 @@ export function deadLetterMessage(
     origin?: { topic: string; partition: number; offset: string };
     /** How many times the record has been sent through the normal path again (npm run redrive). */
     retryCount?: number;
+    /** The workspace the body or message belongs to; omitted for 'default'. */
+    workspace?: string;
   } & ({ message: string } | { details: DeadLetterRecord['details'] }),
 ): OutgoingMessage & { key: null; headers: Record<string, string> } {
   const record: DeadLetterRecord = {
@@ -26,6 +29,7 @@ export function deadLetterMessage(
     reason: opts.reason,
     details: 'details' in opts ? opts.details : [{ path: '/', message: opts.message }],
     rawBody: opts.rawBody,
+    ...(opts.workspace && opts.workspace !== defaultWorkspace ? { workspace: opts.workspace } : {}),
     ...(opts.origin ? { origin: opts.origin } : {}),
   };
   const headers: Record<string, string> = {

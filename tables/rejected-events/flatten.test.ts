@@ -3,6 +3,7 @@ import { columnsOf } from '../../test/fixtures/envelopes.js';
 import { flattened } from '../../test/support/flatten.js';
 import { rejectedEventsFlattener } from './flatten.js';
 import { rejectedEvents } from './table.js';
+import { deadLetterMessage } from '../../services/shared/dead-letter.js';
 
 describe('rejected_events', () => {
   it('flattens a dead-letter record of the ingress', () => {
@@ -17,6 +18,7 @@ describe('rejected_events', () => {
     const { rows } = flattened(rejectedEventsFlattener({ topic: 'dlq', partition: 0, offset: '17', value }));
     expect(Object.keys(rows[0]!).sort()).toEqual(columnsOf(rejectedEvents));
     expect(rows[0]).toEqual({
+      workspace: 'default',
       received_at: 1795773600000000n,
       source: 'ingress',
       reason: 'invalid_json',
@@ -28,6 +30,19 @@ describe('rejected_events', () => {
       dlq_partition: 0,
       dlq_offset: '17',
     });
+  });
+
+  it('keeps the workspace of the token that sent the rejected body', () => {
+    const message = deadLetterMessage({
+      topic: 'dlq',
+      source: 'ingress',
+      reason: 'invalid_json',
+      message: 'bad',
+      rawBody: '{oops',
+      workspace: 'acme',
+    });
+    const { rows } = flattened(rejectedEventsFlattener({ topic: 'dlq', partition: 0, offset: '18', value: message.value }));
+    expect(rows[0]!.workspace).toBe('acme');
   });
 
   it('refuses a record it cannot read', () => {

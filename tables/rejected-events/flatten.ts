@@ -1,5 +1,6 @@
 // rejected_events: one row per dead-letter record.
 import { deadLetter, rows, type FlattenResult, type SourceMessage } from '../../schemas/flattener.js';
+import { defaultWorkspace } from '../../schemas/workspace.js';
 import { asObject, int, isoMicros, text } from '../thena/convert.js';
 
 export function rejectedEventsFlattener(message: SourceMessage): FlattenResult {
@@ -16,6 +17,7 @@ export function rejectedEventsFlattener(message: SourceMessage): FlattenResult {
   const origin = asObject(record.origin);
   return rows([
     {
+      workspace: text(record.workspace) ?? defaultWorkspace,
       received_at: receivedAt,
       source: text(record.source) ?? 'unknown',
       reason: text(record.reason) ?? 'unknown',

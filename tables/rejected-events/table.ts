@@ -1,5 +1,5 @@
 // rejected_events: its columns and keys, the consumer service that fills it, and its views.
-import { column, type TableDefinition } from '../../schemas/table.js';
+import { column, workspaceColumn, type TableDefinition } from '../../schemas/table.js';
 import { topics } from '../../schemas/topics.js';
 import { viewsIn } from '../views.js';
 import { rejectedEventsFlattener } from './flatten.js';
@@ -12,6 +12,7 @@ export const rejectedEvents: TableDefinition = {
   partitionColumn: 'received_at',
   clustering: ['reason'],
   columns: [
+    workspaceColumn,
     column('received_at', 'TIMESTAMP', 'REQUIRED', 'When the body was rejected or the message failed.'),
     column('source', 'STRING', 'REQUIRED', "'ingress' or the consumer service that failed."),
     column('reason', 'STRING', 'REQUIRED', 'Why, as a short code.'),

@@ -10,6 +10,7 @@ describe('request_activity', () => {
     const { rows } = flattened(requestActivityFlattener(seedMessage));
     expect(rows.map((r) => Object.keys(r).sort())).toEqual([columnsOf(requestActivity)]);
     expect(rows[0]).toEqual({
+      workspace: 'default',
       event_id: seedEventId,
       request_id: '42',
       event_time: seedUpdatedAt,

@@ -8,7 +8,7 @@ import { requestActivityFlattener } from './flatten.js';
 export const requestActivity: TableDefinition = {
   name: 'request_activity',
   description: 'One row per activity item seen in an event (payloads are cumulative: see the activity view).',
-  factKey: ['request_id', 'activity_id', 'activity_ts_raw'],
+  factKey: ['workspace', 'request_id', 'activity_id', 'activity_ts_raw'],
   version: 1,
   partitionColumn: 'event_time',
   clustering: ['request_id'],

@@ -8,7 +8,7 @@ import { requestAssignmentsFlattener } from './flatten.js';
 export const requestAssignments: TableDefinition = {
   name: 'request_assignments',
   description: 'One row per event that names an assignee.',
-  factKey: ['event_id'],
+  factKey: ['workspace', 'event_id'],
   version: 1,
   partitionColumn: 'event_time',
   clustering: ['request_id'],

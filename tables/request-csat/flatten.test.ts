@@ -11,6 +11,7 @@ describe('request_csat', () => {
     const { rows, counts } = flattened(requestCsatFlattener(seedMessage));
     expect(rows.map((r) => Object.keys(r).sort())).toEqual([columnsOf(requestCsat)]);
     expect(rows[0]).toEqual({
+      workspace: 'default',
       event_id: seedEventId,
       request_id: '42',
       event_time: seedUpdatedAt,

@@ -9,7 +9,7 @@ import { requestCsatFlattener } from './flatten.js';
 export const requestCsat: TableDefinition = {
   name: 'request_csat',
   description: 'One row per CSAT entry (<p> of request.feedbacks) seen in an event.',
-  factKey: ['request_id', 'rater', 'rating', 'comment'],
+  factKey: ['workspace', 'request_id', 'rater', 'rating', 'comment'],
   version: 1,
   partitionColumn: 'event_time',
   clustering: ['request_id'],

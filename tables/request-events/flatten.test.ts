@@ -19,6 +19,7 @@ describe('request_events', () => {
     const row = rows[0]!;
     expect(Object.keys(row).sort()).toEqual(columnsOf(requestEvents));
     expect(row).toEqual({
+      workspace: 'default',
       event_id: seedEventId,
       request_id: '42',
       event_time: seedUpdatedAt,
@@ -59,6 +60,13 @@ describe('request_events', () => {
     expect(time({})).toBe(seedUpdatedAt);
     expect(time({ updatedAt: undefined })).toBe(1692826261573000n);
     expect(time({ updatedAt: null, createdAt: 'garbage' })).toBe(BigInt(receivedAt.getTime()) * 1000n);
+  });
+
+  it("takes the workspace from the envelope, and 'default' from one that names none", () => {
+    const inWorkspace = flattened(requestEventsFlattener(envelopeMessage(webhook({}), 0, receivedAt, 'acme')));
+    expect(inWorkspace.rows[0]!.workspace).toBe('acme');
+    expect(JSON.parse(envelopeMessage(webhook({})).value)).not.toHaveProperty('workspace');
+    expect(flattened(requestEventsFlattener(envelopeMessage(webhook({})))).rows[0]!.workspace).toBe('default');
   });
 
   it('keys the event the same with requestId as a number or a string', () => {

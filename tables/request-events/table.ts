@@ -8,7 +8,7 @@ import { requestEventsFlattener } from './flatten.js';
 export const requestEvents: TableDefinition = {
   name: 'request_events',
   description: 'One row per accepted webhook: the history of each request.',
-  factKey: ['event_id'],
+  factKey: ['workspace', 'event_id'],
   version: 1,
   partitionColumn: 'event_time',
   clustering: ['request_id', 'team_id'],

@@ -7,12 +7,15 @@ import {
   type RequestEventEnvelope,
 } from '../../schemas/request-event.schema.js';
 import { deadLetter, type FlattenResult, type Flattener, type Row } from '../../schemas/flattener.js';
-import { column } from '../../schemas/table.js';
+import { column, workspaceColumn } from '../../schemas/table.js';
+import { defaultWorkspace } from '../../schemas/workspace.js';
 import { isoMicros } from './convert.js';
 
 export interface RequestEvent {
   eventId: string;
   requestId: string;
+  /** The envelope's workspace, 'default' when it names none. */
+  workspace: string;
   action: string;
   receivedAt: bigint;
   /** updatedAt, else createdAt, else receivedAt; microseconds since the epoch. */
@@ -46,6 +49,7 @@ export function readEvent(value: string): RequestEvent | FlattenResult {
   return {
     eventId: envelope.eventId,
     requestId: envelope.requestId,
+    workspace: envelope.workspace ?? defaultWorkspace,
     action: envelope.action,
     receivedAt,
     eventTime: isoMicros(request.updatedAt) ?? isoMicros(request.createdAt) ?? receivedAt,
@@ -64,6 +68,7 @@ export const fromEvents =
 
 /** The columns every event-derived row starts with. */
 export const eventKey = (e: RequestEvent): Row => ({
+  workspace: e.workspace,
   event_id: e.eventId,
   request_id: e.requestId,
   event_time: e.eventTime,
@@ -71,6 +76,7 @@ export const eventKey = (e: RequestEvent): Row => ({
 
 /** Every table of request events starts with these columns. */
 export const eventColumns = [
+  workspaceColumn,
   column(
     'event_id',
     'STRING',

@@ -26,7 +26,7 @@ export interface LakeFixture {
   dlqTopic: string;
   lakeDir: string;
   /** Publishes webhook bodies (objects) as envelopes keyed by request_id; returns their eventIds. */
-  publish(bodies: unknown[]): Promise<string[]>;
+  publish(bodies: unknown[], workspace?: string): Promise<string[]>;
   /** Publishes raw values (for messages no flattener can read). */
   publishRaw(values: { key: string; value: string }[]): Promise<void>;
   /**
@@ -66,13 +66,13 @@ export async function lakeFixture(brokers: string[]): Promise<LakeFixture> {
     eventsTopic,
     dlqTopic,
     lakeDir,
-    async publish(bodies) {
+    async publish(bodies, workspace) {
       const ids: string[] = [];
       const messages = bodies.map((body) => {
         const result = classify(JSON.stringify(body));
         if (result.kind !== 'accepted') throw new Error(`test body rejected: ${JSON.stringify(result.details)}`);
         ids.push(result.eventId);
-        return { key: result.requestId, value: eventEnvelope(result, new Date()) };
+        return { key: result.requestId, value: eventEnvelope(result, new Date(), workspace) };
       });
       await producer.send({ topic: eventsTopic, acks: -1, messages });
       return ids;

@@ -5,6 +5,14 @@ import rateLimit from '@fastify/rate-limit';
 import { LRUCache } from 'lru-cache';
 import { topics } from '../../../schemas/topics.js';
 import { tokenMatcher } from '../auth.js';
+import { defaultWorkspace } from '../../../schemas/workspace.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The workspace named by the token that authenticated the request. */
+    workspace: string;
+  }
+}
 import { eventEnvelope } from '../envelope.js';
 import { deadLetterMessage } from '../../shared/dead-letter.js';
 import type { IngressMetrics } from '../metrics.js';
@@ -23,10 +31,11 @@ export interface WebhookRouteOptions {
 }
 
 export default async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOptions): Promise<void> {
-  const authorised = tokenMatcher(opts.authTokens);
+  const workspaceOf = tokenMatcher(opts.authTokens);
   const answer = answerer(opts.metrics);
   // Recently accepted ids, only to count deliveries that look like duplicates.
   const recent = new LRUCache<string, true>({ max: 100_000 });
+  app.decorateRequest('workspace', defaultWorkspace);
 
   if (opts.rateLimitPerMinute > 0) {
     // Per client address, in memory: one instance's view, which is what protects it.
@@ -40,16 +49,18 @@ export default async function webhookRoutes(app: FastifyInstance, opts: WebhookR
     '/webhooks/thena',
     {
       onRequest: async (request, reply) => {
-        if (!authorised(request.headers.authorization)) {
+        const workspace = workspaceOf(request.headers.authorization);
+        if (workspace === undefined) {
           request.log.info('unauthorized webhook');
           return answer(reply, 'unauthorized', 401, { error: 'unauthorized' });
         }
+        request.workspace = workspace;
       },
     },
     async (request, reply) => {
       const receivedAt = new Date();
       const result = classify(request.body ?? '');
-      const handle = { app, request, reply, answer, metrics: opts.metrics, receivedAt };
+      const handle = { app, request, reply, answer, metrics: opts.metrics, receivedAt, workspace: request.workspace };
       return result.kind === 'rejected' ? reject(handle, result) : accept(handle, result, recent);
     },
   );
@@ -62,6 +73,7 @@ interface Handling {
   answer: Answer;
   metrics: IngressMetrics;
   receivedAt: Date;
+  workspace: string;
 }
 
 /** 400, once the body, the reasons and the time are on the dead-letter topic (503 if they cannot be). */
@@ -73,6 +85,7 @@ async function reject(h: Handling, result: Rejected): Promise<FastifyReply> {
     details: result.details,
     rawBody: result.raw,
     receivedAt: h.receivedAt,
+    workspace: h.workspace,
   });
   try {
     await h.app.delivery.deliver(record);
@@ -86,13 +99,13 @@ async function reject(h: Handling, result: Rejected): Promise<FastifyReply> {
 
 /** 202 with the eventId, once Kafka (or the spool) has the event (503 if neither can take it). */
 async function accept(h: Handling, result: Accepted, recent: LRUCache<string, true>): Promise<FastifyReply> {
-  const ids = { eventId: result.eventId, requestId: result.requestId };
+  const ids = { eventId: result.eventId, requestId: result.requestId, workspace: h.workspace };
   let delivered: Delivered;
   try {
     delivered = await h.app.delivery.deliver({
       topic: topics.requestEvents.name,
       key: result.requestId,
-      value: eventEnvelope(result, h.receivedAt),
+      value: eventEnvelope(result, h.receivedAt, h.workspace),
     });
   } catch (err) {
     return unavailable(h.answer, h.reply, err);
@@ -101,8 +114,9 @@ async function accept(h: Handling, result: Accepted, recent: LRUCache<string, tr
   if (result.fieldProblems.length > 0) {
     h.request.log.warn({ ...ids, fieldProblems: result.fieldProblems }, 'fields of the wrong type kept as sent');
   }
-  const duplicate = recent.has(result.eventId);
-  recent.set(result.eventId, true);
+  const seen = `${h.workspace}/${result.eventId}`;
+  const duplicate = recent.has(seen);
+  recent.set(seen, true);
   h.request.log.info({ ...ids, action: result.action, duplicate, delivered }, 'webhook accepted');
   const outcome = delivered === 'spooled' ? 'spooled' : duplicate ? 'duplicate' : 'accepted';
   return h.answer(h.reply, outcome, 202, { status: 'accepted', eventId: result.eventId });
