@@ -86,8 +86,9 @@ export const configSchema = {
       items: { type: 'string', pattern: '^[\\x21-\\x7e]([\\x20-\\x7e]*[\\x21-\\x7e])?$' },
       default: [],
       description:
-        'Comma-separated values accepted in the authorization header. Several may be given so a token can be rotated without downtime. Empty: no check (a warning is logged at start).',
-      'x-expected': 'comma-separated printable-ASCII tokens, e.g. "Bearer abc,Bearer def"',
+        "Comma-separated values accepted in the authorization header; `workspace=token` names the request webhook's workspace, a bare token means `default`. Several may be given so a token can be rotated without downtime. Empty: no check (a warning is logged at start).",
+      'x-expected':
+        'comma-separated printable-ASCII tokens, each optionally preceded by workspace=, e.g. "acme=Bearer abc,Bearer def"',
       'x-secret': true,
     },
     KAFKA_BROKERS: {
@@ -202,7 +203,7 @@ export const configSchema = {
       maximum: 20000,
       default: 0,
       description:
-        "npm start only: added to every port it opens for its own services (Kafka 9092-9093, the emulator 9050 and 9060, the consumers' metrics 9101-9105), so a second stack can run beside a first. The ingress listens on PORT.",
+        "npm start only: added to every port it opens for its own services (Kafka 9092-9093, the emulator 9050 and 9060, the consumers' metrics 9101-9107), so a second stack can run beside a first. The ingress listens on PORT.",
       'x-expected': 'an integer from 0 to 20000, e.g. 1000',
     },
     LOG_LEVEL: {
@@ -211,6 +212,40 @@ export const configSchema = {
       default: 'info',
       description: 'Least severe log level written (JSON lines on stdout).',
       'x-expected': 'one of fatal, error, warn, info, debug, trace, silent',
+    },
+    THENA_API_URL: {
+      type: 'string',
+      format: 'uri',
+      pattern: '^https?://',
+      description:
+        "Root of Thena's REST API, for `npm run backfill -- --since`: it reads {THENA_API_URL}/rest/v1/requests. Unset: the backfill reads files only.",
+      'x-expected': 'an http(s) URL, e.g. https://api.thena.ai',
+    },
+    THENA_API_KEY: {
+      type: 'string',
+      pattern: '^[\\x21-\\x7e]+$',
+      description:
+        "Key of Thena's requests API (private beta), sent as `Authorization: Bearer <key>` by `npm run backfill`. Secret: never logged.",
+      'x-expected': 'the API key Thena issued, printable ASCII without spaces',
+      'x-secret': true,
+    },
+    THENA_API_REQUESTS_PER_SECOND: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: 100,
+      default: 5,
+      description:
+        "Calls per second `npm run backfill` makes to Thena's API at most (retries included), so a backfill does not crowd out Thena's own traffic.",
+      'x-expected': 'a number above 0 and at most 100, e.g. 5 or 0.5',
+    },
+    THENA_API_TIMEOUT_MS: {
+      type: 'integer',
+      minimum: 1000,
+      maximum: 600000,
+      default: 60000,
+      description:
+        "How long `npm run backfill` waits for one page of Thena's API (headers and body) before it counts the call as failed and retries it.",
+      'x-expected': 'milliseconds from 1000 to 600000, e.g. 60000',
     },
   },
   required: [

@@ -1,5 +1,5 @@
 // Records of the control topic (thena.lake-control.v1, compacted: the latest record per key is the
-// state). The rebuild and redrive commands write them; the consumer services follow the
+// state). The rebuild, redrive and backfill commands write them; the consumer services follow the
 // generation records.
 
 /**
@@ -39,8 +39,39 @@ export interface RedriveRecord {
   at: string;
 }
 
-export type ControlRecord = GenerationRecord | RedriveRecord;
+/**
+ * Where a backfill (`npm run backfill`) stands, so a run killed part-way resumes and a finished one
+ * is not repeated by accident. Written only after the events of the pages (or lines) it counts were
+ * acknowledged; key: backfillKey(workspace, what was asked).
+ */
+export interface BackfillRecord {
+  kind: 'backfill';
+  workspace: string;
+  /** What was asked, in words: the API and its range, or the file and its SHA-256. */
+  source: string;
+  /** `done`: the source was read to its end; a run finds it finished unless told --again. */
+  phase: 'running' | 'done';
+  /** What `done` counts: pages of the API, lines of a file. */
+  unit: 'page' | 'line';
+  /** Pages or lines read and published so far. */
+  done: number;
+  /** Where the source goes on from: the API's cursor for the next page, a file's byte offset. */
+  resume?: string;
+  /** The API's end of range as first resolved (--until defaults to the time of the first run). */
+  until?: string;
+  /** Request objects read, events published and dead letters published, over the whole backfill. */
+  read: number;
+  published: number;
+  deadLettered: number;
+  startedAt: string;
+  at: string;
+}
+
+export type ControlRecord = GenerationRecord | RedriveRecord | BackfillRecord;
 
 export const generationKey = (sink: string, table: string) => `generation/${sink}/${table}`;
 export const redriveKey = (topic: string, partition: number, offset: string) =>
   `redrive/${topic}/${partition}/${offset}`;
+
+/** `what` names what was asked without the workspace: `api/<since>/<until or now>`, `file/<sha256>`. */
+export const backfillKey = (workspace: string, what: string) => `backfill/${workspace}/${what}`;

@@ -18,7 +18,8 @@ export const requestEventSchema = {
     requestId: { type: 'string', description: 'Canonical decimal string; also the Kafka key.' },
     workspace: {
       type: 'string',
-      description: "The Thena workspace the event belongs to (from the token that authenticated it); absent: 'default'.",
+      description:
+        "The Thena workspace the event belongs to (from the token that authenticated it); absent: 'default'.",
     },
     fieldProblems: {
       type: 'array',

@@ -57,7 +57,8 @@ export const workspaceColumn: ColumnDeclaration = {
   name: 'workspace',
   type: 'STRING',
   mode: 'NULLABLE',
-  description: "The Thena workspace: named by the ingress token (request webhooks) or the orgId (platform events); 'default' when unknown.",
+  description:
+    "The Thena workspace: named by the ingress token (request webhooks) or the orgId (platform events); 'default' when unknown.",
   absentAs: defaultWorkspace,
 };
 

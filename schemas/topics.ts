@@ -36,7 +36,7 @@ export const topics = {
     name: 'thena.platform-events.v1',
     partitions: 6,
     description:
-      "Accepted Thena platform events in their envelope; key = the ticket (or the entity the event is about), so an entity keeps its order.",
+      'Accepted Thena platform events in their envelope; key = the ticket (or the entity the event is about), so an entity keeps its order.',
     config: { 'retention.ms': forever, 'max.message.bytes': '8388608' },
   },
   deadLetter: {

@@ -9,6 +9,8 @@ import { requestActivity } from './request-activity/table.js';
 import { requestAssignments } from './request-assignments/table.js';
 import { requestCsat } from './request-csat/table.js';
 import { rejectedEvents } from './rejected-events/table.js';
+import { ticketEvents } from './ticket-events/table.js';
+import { ticketComments } from './ticket-comments/table.js';
 
 export const catalogue: readonly TableDefinition[] = [
   requestEvents,
@@ -16,6 +18,8 @@ export const catalogue: readonly TableDefinition[] = [
   requestAssignments,
   requestCsat,
   rejectedEvents,
+  ticketEvents,
+  ticketComments,
 ];
 
 /** The table whose consumer service has this name, or undefined. */
@@ -41,4 +45,12 @@ export function viewSql(
     .replace(/\{\{(\w+)\}\}/g, (_m, name: string) => reference(name));
 }
 
-export { requestEvents, requestActivity, requestAssignments, requestCsat, rejectedEvents };
+export {
+  requestEvents,
+  requestActivity,
+  requestAssignments,
+  requestCsat,
+  rejectedEvents,
+  ticketEvents,
+  ticketComments,
+};

@@ -97,7 +97,7 @@ async function prepareTopicsAndTables(config: Config, log: Logger): Promise<void
     Object.values(topics),
   );
   log.info({ created, altered }, 'topics ready');
-  // Once here: five consumers creating the tables at once would race, and the emulator refuses the
+  // Once here: the consumers creating the tables at once would race, and the emulator refuses the
   // losers (each would exit and be restarted). Each still migrates at start, and finds nothing to do.
   const bq = createBigQuery(config);
   if (bq && config.BIGQUERY_MIGRATE_ON_START) {

@@ -60,7 +60,8 @@ export async function ensureViewsOver(
 ): Promise<void> {
   const project = await bq.getProjectId();
   const base = `\`${project}.${dataset.id}.${generationTable(table, generation)}\``;
-  const ref = (name: string) => (name === table.name ? baseReference(table, base) : `\`${project}.${dataset.id}.${name}\``);
+  const ref = (name: string) =>
+    name === table.name ? baseReference(table, base) : `\`${project}.${dataset.id}.${name}\``;
   for (const view of viewsOf([table])) {
     await ensureView(bq, dataset, view.name, viewSql(view, ref).trim(), report);
   }

@@ -12,6 +12,7 @@ import {
   identityKeys,
   identityMember,
   nameKeys,
+  namePartKeys,
   namesIn,
   personKeys,
 } from '../../tables/thena/people.js';
@@ -42,7 +43,8 @@ export function pseudonymizer(key: string): Pseudonymizer {
   /** `inPerson`: the node is a field of a person object; `names`: names to hide in texts. */
   const payload = (node: unknown, key: string | undefined, inPerson: boolean, names: string[]): unknown => {
     if (typeof node === 'string') {
-      if ((inPerson && identityKeys.has(key ?? '')) || nameKeys.has(key ?? '')) return identity(key ?? '', node);
+      const k = key ?? '';
+      if ((inPerson && identityKeys.has(k)) || nameKeys.has(k) || namePartKeys.has(k)) return identity(k, node);
       return node === '' ? node : text(node, names);
     }
     if (Array.isArray(node)) return node.map((item) => payload(item, undefined, false, names));

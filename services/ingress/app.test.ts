@@ -327,3 +327,72 @@ describe('rate limiting', () => {
     expect(answers).toEqual([202, 202, 429]);
   });
 });
+
+describe('POST /webhooks/thena/platform', () => {
+  const platformEvent = (over: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      eventId: 'evt-123',
+      eventType: 'ticket:created',
+      timestamp: '2026-11-20T10:00:00.000Z',
+      orgId: 'org-acme',
+      actor: { id: 'U1', type: 'user', email: 'agent@example.com' },
+      payload: { ticket: { id: 'T-9', title: 'Printer on fire', status: 'open' } },
+      ...over,
+    });
+  it("answers 202 with Thena's eventId, keyed by the ticket, in the orgId's workspace, the same on every delivery", async () => {
+    await start();
+    const answers = [];
+    for (let i = 0; i < 3; i++)
+      answers.push(
+        await app.inject({
+          method: 'POST',
+          url: '/webhooks/thena/platform',
+          payload: platformEvent(),
+          headers: { 'content-type': 'application/json', authorization: token },
+        }),
+      );
+    expect(answers.map((a) => [a.statusCode, a.json().eventId])).toEqual([
+      [202, 'evt-123'],
+      [202, 'evt-123'],
+      [202, 'evt-123'],
+    ]);
+    expect(transport.sent.map((m) => [m.topic, m.key])).toEqual(Array(3).fill([topics.platformEvents.name, 'T-9']));
+    const envelope = JSON.parse(transport.sent[0]!.value);
+    expect(envelope).toMatchObject({
+      schema: 'thena.platform-event.v1',
+      eventId: 'evt-123',
+      eventType: 'ticket:created',
+      workspace: 'org-acme',
+      entityId: 'T-9',
+    });
+    expect(envelope.payload).toEqual(JSON.parse(platformEvent()));
+    expect(await registry.metrics()).toContain('thena_ingress_requests_total{outcome="duplicate",service="ingress"} 2');
+  });
+
+  it('takes the workspace from the token when the event names no orgId, and checks the token', async () => {
+    await start({ INGRESS_AUTH_TOKENS: `globex=${token}` });
+    const send = (authorization: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/webhooks/thena/platform',
+        payload: platformEvent({ orgId: undefined }),
+        headers: { 'content-type': 'application/json', authorization },
+      });
+    expect((await send(token)).statusCode).toBe(202);
+    expect((await send('Bearer wrong')).statusCode).toBe(401);
+    expect(transport.sent.map((m) => JSON.parse(m.value).workspace)).toEqual(['globex']);
+  });
+
+  it('answers 400 naming the missing eventId, with the body on the dead-letter topic', async () => {
+    await start();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/webhooks/thena/platform',
+      payload: platformEvent({ eventId: undefined }),
+      headers: { 'content-type': 'application/json', authorization: token },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'invalid_payload', details: [{ path: '/eventId' }] });
+    expect(transport.sent.map((m) => m.topic)).toEqual([topics.deadLetter.name]);
+  });
+});

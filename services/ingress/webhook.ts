@@ -49,7 +49,7 @@ function toProblem(e: ErrorObject): Problem {
 }
 
 /** Walks the parsed body without recursion, so neither depth nor size can overflow the stack. */
-function scan(value: unknown): 'too_deep' | 'forbidden_key' | undefined {
+export function scan(value: unknown): 'too_deep' | 'forbidden_key' | undefined {
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
@@ -83,7 +83,7 @@ function keyingMessage(path: string, body: object): string {
   return keyingMessages[path]!;
 }
 
-const scanMessages = {
+export const scanMessages = {
   too_deep: `nesting deeper than ${maxDepth} levels`,
   forbidden_key: 'keys named __proto__, constructor or prototype are not accepted',
 } as const;

@@ -36,6 +36,8 @@ describe('parseConfig', () => {
       BIGQUERY_MIGRATE_ON_START: true,
       LOCAL_PORT_OFFSET: 0,
       LOG_LEVEL: 'info',
+      THENA_API_REQUESTS_PER_SECOND: 5,
+      THENA_API_TIMEOUT_MS: 60000,
     });
   });
 
@@ -100,7 +102,7 @@ describe('parseConfig', () => {
 
   it('never echoes a secret value', () => {
     expect(problems({ INGRESS_AUTH_TOKENS: 'Bearer good,Bearer sécret' })).toEqual([
-      'INGRESS_AUTH_TOKENS: (value hidden) is not valid; expected comma-separated printable-ASCII tokens, e.g. "Bearer abc,Bearer def"',
+      'INGRESS_AUTH_TOKENS: (value hidden) is not valid; expected comma-separated printable-ASCII tokens, each optionally preceded by workspace=, e.g. "acme=Bearer abc,Bearer def"',
     ]);
   });
 

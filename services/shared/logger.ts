@@ -13,6 +13,8 @@ export const redactedPaths = [
   'request.headers.authorization',
   'INGRESS_AUTH_TOKENS',
   'config.INGRESS_AUTH_TOKENS',
+  'THENA_API_KEY',
+  'config.THENA_API_KEY',
   'PSEUDONYMIZATION_KEY',
   'config.PSEUDONYMIZATION_KEY',
 ];

@@ -41,7 +41,9 @@ describe('rejected_events', () => {
       rawBody: '{oops',
       workspace: 'acme',
     });
-    const { rows } = flattened(rejectedEventsFlattener({ topic: 'dlq', partition: 0, offset: '18', value: message.value }));
+    const { rows } = flattened(
+      rejectedEventsFlattener({ topic: 'dlq', partition: 0, offset: '18', value: message.value }),
+    );
     expect(rows[0]!.workspace).toBe('acme');
   });
 

@@ -2,6 +2,7 @@
 // whole foreground process group. The stop must finish within 10 s in the announced order
 // (services, then the emulator and Kafka), with every file a consumer wrote committed: started
 // again, the stack re-writes nothing, and both sinks end with every accepted fact once.
+import { catalogue } from '../../tables/catalogue.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +20,7 @@ const lakeDir = join(dir, 'lake');
 // Below Linux's range for outgoing connections (32768-60999), which a listening port may collide with.
 const offset = 10_000;
 const ingressPort = 19_080;
-const consumerPorts = [9101, 9102, 9103, 9104, 9105].map((p) => p + offset);
+const consumerPorts = catalogue.map((t) => t.consumer.metricsPort + offset);
 const token = 'Bearer npm-start-test';
 
 interface Stack {

@@ -12,10 +12,13 @@ import { openLake } from '../../services/lake/duckdb.js';
 import { catalogue } from '../../tables/catalogue.js';
 import type { WebhookLoad } from './load.js';
 
-/** Every table fed by the events topic, by the view analysts query for its facts. */
-export const factViews: Record<string, TableDefinition> = Object.fromEntries(
-  catalogue.filter((t) => t.consumer.topic === topics.requestEvents.name).map((t) => [t.factView, t]),
-);
+/** The tables fed by `topic`, by the view analysts query for their facts. */
+const factViewsOf = (topic: string): Record<string, TableDefinition> =>
+  Object.fromEntries(catalogue.filter((t) => t.consumer.topic === topic).map((t) => [t.factView, t]));
+/** Every table fed by the request events topic: what the fault suite's webhooks fill. */
+export const factViews = factViewsOf(topics.requestEvents.name);
+/** Every table fed by the platform events topic: counted by the platform events' own test. */
+export const platformFactViews = factViewsOf(topics.platformEvents.name);
 type FactView = string;
 const viewNames = Object.keys(factViews);
 /** The view of the dead-letter table, which the accounting reads for the ingress's rejections. */

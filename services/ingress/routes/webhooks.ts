@@ -1,11 +1,21 @@
-// POST /webhooks/thena: authorise, classify, publish, and answer only after the broker
-// acknowledged (202), or after the rejected body is on the dead-letter topic (400).
+// POST /webhooks/thena (request webhooks) and POST /webhooks/thena/platform (platform events):
+// authorise, classify, publish, and answer only after the broker acknowledged (202), or after the
+// rejected body is on the dead-letter topic (400). Both share the answers, the spool and the
+// dead-letter path; they differ in the classifier, the topic, the key and the envelope.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { LRUCache } from 'lru-cache';
 import { topics } from '../../../schemas/topics.js';
-import { tokenMatcher } from '../auth.js';
 import { defaultWorkspace } from '../../../schemas/workspace.js';
+import { tokenMatcher } from '../auth.js';
+import { eventEnvelope } from '../envelope.js';
+import { classifyPlatform } from '../platform.js';
+import { platformEnvelope } from '../platform-envelope.js';
+import { deadLetterMessage } from '../../shared/dead-letter.js';
+import type { IngressMetrics } from '../metrics.js';
+import { classify, type Accepted, type Problem, type Rejected } from '../webhook.js';
+import type { Delivered } from '../delivery.js';
+import { acceptRawJson, answerErrors, answerer, cutOffSlowBodies, unavailable, type Answer } from './edges.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -13,12 +23,6 @@ declare module 'fastify' {
     workspace: string;
   }
 }
-import { eventEnvelope } from '../envelope.js';
-import { deadLetterMessage } from '../../shared/dead-letter.js';
-import type { IngressMetrics } from '../metrics.js';
-import { classify, type Accepted, type Rejected } from '../webhook.js';
-import type { Delivered } from '../delivery.js';
-import { acceptRawJson, answerErrors, answerer, cutOffSlowBodies, unavailable, type Answer } from './edges.js';
 
 export interface WebhookRouteOptions {
   authTokens: readonly string[];
@@ -30,8 +34,18 @@ export interface WebhookRouteOptions {
   metrics: IngressMetrics;
 }
 
+/** An accepted body, ready to publish: where, under which key, and what to log. */
+interface Publication {
+  eventId: string;
+  key: string;
+  topic: string;
+  value: string;
+  workspace: string;
+  log: Record<string, unknown>;
+  fieldProblems: Problem[];
+}
+
 export default async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOptions): Promise<void> {
-  const workspaceOf = tokenMatcher(opts.authTokens);
   const answer = answerer(opts.metrics);
   // Recently accepted ids, only to count deliveries that look like duplicates.
   const recent = new LRUCache<string, true>({ max: 100_000 });
@@ -45,26 +59,52 @@ export default async function webhookRoutes(app: FastifyInstance, opts: WebhookR
   acceptRawJson(app, opts.bodyLimit);
   answerErrors(app, { answer, bodyLimit: opts.bodyLimit, rateLimitPerMinute: opts.rateLimitPerMinute });
 
-  app.post<{ Body: string }>(
-    '/webhooks/thena',
-    {
-      onRequest: async (request, reply) => {
-        const workspace = workspaceOf(request.headers.authorization);
-        if (workspace === undefined) {
-          request.log.info('unauthorized webhook');
-          return answer(reply, 'unauthorized', 401, { error: 'unauthorized' });
-        }
-        request.workspace = workspace;
-      },
-    },
-    async (request, reply) => {
-      const receivedAt = new Date();
-      const result = classify(request.body ?? '');
-      const handle = { app, request, reply, answer, metrics: opts.metrics, receivedAt, workspace: request.workspace };
-      return result.kind === 'rejected' ? reject(handle, result) : accept(handle, result, recent);
-    },
-  );
+  const onRequest = authorise(tokenMatcher(opts.authTokens), answer);
+  const handling = (request: FastifyRequest<{ Body: string }>, reply: FastifyReply): Handling => ({
+    ...{ app, request, reply, answer, metrics: opts.metrics, recent },
+    ...{ receivedAt: new Date(), workspace: request.workspace },
+  });
+
+  app.post<{ Body: string }>('/webhooks/thena', { onRequest }, async (request, reply) => {
+    const h = handling(request, reply);
+    const result = classify(request.body ?? '');
+    return result.kind === 'rejected' ? reject(h, result) : accept(h, requestEvent(result, h));
+  });
+
+  app.post<{ Body: string }>('/webhooks/thena/platform', { onRequest }, async (request, reply) => {
+    const h = handling(request, reply);
+    const result = classifyPlatform(request.body ?? '');
+    if (result.kind === 'rejected') return reject(h, result);
+    // A platform event names its workspace (orgId); without one, the token's workspace holds.
+    const workspace = result.orgId ?? h.workspace;
+    return accept(h, {
+      ...{ eventId: result.eventId, key: result.entityId, topic: topics.platformEvents.name, workspace },
+      value: platformEnvelope(result, h.receivedAt, workspace),
+      log: { eventType: result.eventType, entityId: result.entityId },
+      fieldProblems: [],
+    });
+  });
 }
+
+/** 401 unless the authorization header is a configured token; notes the token's workspace. */
+const authorise =
+  (workspaceOf: (header: string | undefined) => string | undefined, answer: Answer) =>
+  async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    const workspace = workspaceOf(request.headers.authorization);
+    if (workspace === undefined) {
+      request.log.info('unauthorized webhook');
+      return answer(reply, 'unauthorized', 401, { error: 'unauthorized' });
+    }
+    request.workspace = workspace;
+    return undefined;
+  };
+
+const requestEvent = (result: Accepted, h: Handling): Publication => ({
+  ...{ eventId: result.eventId, key: result.requestId, topic: topics.requestEvents.name, workspace: h.workspace },
+  value: eventEnvelope(result, h.receivedAt, h.workspace),
+  log: { requestId: result.requestId, action: result.action },
+  fieldProblems: result.fieldProblems,
+});
 
 interface Handling {
   app: FastifyInstance;
@@ -72,6 +112,7 @@ interface Handling {
   reply: FastifyReply;
   answer: Answer;
   metrics: IngressMetrics;
+  recent: LRUCache<string, true>;
   receivedAt: Date;
   workspace: string;
 }
@@ -98,26 +139,22 @@ async function reject(h: Handling, result: Rejected): Promise<FastifyReply> {
 }
 
 /** 202 with the eventId, once Kafka (or the spool) has the event (503 if neither can take it). */
-async function accept(h: Handling, result: Accepted, recent: LRUCache<string, true>): Promise<FastifyReply> {
-  const ids = { eventId: result.eventId, requestId: result.requestId, workspace: h.workspace };
+async function accept(h: Handling, p: Publication): Promise<FastifyReply> {
+  const ids = { eventId: p.eventId, workspace: p.workspace, ...p.log };
   let delivered: Delivered;
   try {
-    delivered = await h.app.delivery.deliver({
-      topic: topics.requestEvents.name,
-      key: result.requestId,
-      value: eventEnvelope(result, h.receivedAt, h.workspace),
-    });
+    delivered = await h.app.delivery.deliver({ topic: p.topic, key: p.key, value: p.value });
   } catch (err) {
     return unavailable(h.answer, h.reply, err);
   }
-  for (const p of result.fieldProblems) h.metrics.fieldProblems.inc({ field: p.path.split('/')[2] ?? 'other' });
-  if (result.fieldProblems.length > 0) {
-    h.request.log.warn({ ...ids, fieldProblems: result.fieldProblems }, 'fields of the wrong type kept as sent');
+  for (const f of p.fieldProblems) h.metrics.fieldProblems.inc({ field: f.path.split('/')[2] ?? 'other' });
+  if (p.fieldProblems.length > 0) {
+    h.request.log.warn({ ...ids, fieldProblems: p.fieldProblems }, 'fields of the wrong type kept as sent');
   }
-  const seen = `${h.workspace}/${result.eventId}`;
-  const duplicate = recent.has(seen);
-  recent.set(seen, true);
-  h.request.log.info({ ...ids, action: result.action, duplicate, delivered }, 'webhook accepted');
+  const seen = `${p.topic}/${p.workspace}/${p.eventId}`;
+  const duplicate = h.recent.has(seen);
+  h.recent.set(seen, true);
+  h.request.log.info({ ...ids, duplicate, delivered }, 'webhook accepted');
   const outcome = delivered === 'spooled' ? 'spooled' : duplicate ? 'duplicate' : 'accepted';
-  return h.answer(h.reply, outcome, 202, { status: 'accepted', eventId: result.eventId });
+  return h.answer(h.reply, outcome, 202, { status: 'accepted', eventId: p.eventId });
 }

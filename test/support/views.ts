@@ -1,0 +1,42 @@
+// For view tests without any service: tables' rows written as lake files with the project's own
+// Parquet writer, then opened the way `npm run query` opens the lake (a DuckDB view per table,
+// each table's views on top), so a view is tested on what the lake really holds.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Row } from '../../schemas/flattener.js';
+import type { TableDefinition } from '../../schemas/table.js';
+import { openLake } from '../../services/lake/duckdb.js';
+import { writeParquetFile } from '../../services/lake/parquet/writer.js';
+
+export interface ViewLake {
+  /** Rows of a query as JSON values (TIMESTAMP as ISO-like text, BIGINT as numbers). */
+  query(sql: string): Promise<Record<string, unknown>[]>;
+  close(): void;
+}
+
+/** A lake holding `rows` for each table (one file each), opened with those tables' views. */
+export async function lakeWithRows(tables: { table: TableDefinition; rows: Row[] }[]): Promise<ViewLake> {
+  const dir = mkdtempSync(join(tmpdir(), 'views-'));
+  for (const { table, rows } of tables) {
+    await writeParquetFile(table, rows, join(dir, table.name, 'dt=2025-03-01', 'p0-o00000000000000000000.parquet'));
+  }
+  let connection: DuckDBConnection;
+  try {
+    connection = await openLake(
+      dir,
+      tables.map((t) => t.table),
+    );
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    query: async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[],
+    close: () => {
+      connection.closeSync();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
