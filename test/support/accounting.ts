@@ -43,6 +43,37 @@ export function factsOf(bodies: unknown[]): Record<FactView, Set<string>> {
   return out;
 }
 
+/**
+ * The fact keys, per fact view of `views`, that the envelopes (Kafka values) produce when
+ * flattened, and the keys each view holds as `read` answers (with repeats): to compare, one sink
+ * at a time. For tables outside the fault suite's load, such as the platform tables.
+ */
+export function factsOfEnvelopes(
+  views: Record<string, TableDefinition>,
+  values: string[],
+): Record<string, Set<string>> {
+  const out: Record<string, Set<string>> = {};
+  for (const [view, table] of Object.entries(views)) {
+    out[view] = new Set();
+    for (const value of values) {
+      const result = table.consumer.flatten({ topic: table.consumer.topic, partition: 0, offset: '0', value });
+      for (const row of result.kind === 'rows' ? result.rows : []) out[view].add(keyOf(table, row));
+    }
+  }
+  return out;
+}
+
+export async function factsInViews(
+  views: Record<string, TableDefinition>,
+  read: (sql: string) => Promise<Record<string, unknown>[]>,
+): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const [view, table] of Object.entries(views)) {
+    out[view] = (await read(`SELECT ${table.factKey.join(', ')} FROM ${view}`)).map((r) => keyOf(table, r));
+  }
+  return out;
+}
+
 /** What one sink's views hold: fact keys per view (with repeats), and the dead-letter records. */
 export interface SinkContents {
   facts: Record<FactView, string[]>;

@@ -31,11 +31,11 @@ export interface LakeFixture {
   publishRaw(values: { key: string; value: string }[]): Promise<void>;
   /**
    * Starts a table's consumer in-process (a catalogue table by its service name, or any table
-   * definition), reading the fixture's topics, into the lake or the given sink.
+   * definition), reading the fixture's topics (or `limits.topic`), into the lake or the given sink.
    */
   consume(
     table: string | TableDefinition,
-    limits?: { maxRows?: number; maxAgeMs?: number; sessionTimeoutMs?: number },
+    limits?: { maxRows?: number; maxAgeMs?: number; sessionTimeoutMs?: number; topic?: string },
     sink?: (table: TableDefinition) => Sink,
   ): Promise<RunningConsumer>;
   /** Publishes a dead-letter message (as the services' sinks do). */
@@ -94,7 +94,7 @@ export async function lakeFixture(brokers: string[]): Promise<LakeFixture> {
           consumer: {
             ...c,
             service: uniqueName(c.service),
-            topic: c.topic === topics.deadLetter.name ? dlqTopic : eventsTopic,
+            topic: limits.topic ?? (c.topic === topics.deadLetter.name ? dlqTopic : eventsTopic),
           },
         },
         kafka,
