@@ -170,7 +170,7 @@ function printSummary(config: Config, env: NodeJS.ProcessEnv, infra: Infrastruct
   const where = (svc: ServiceEntry) => {
     const port = supervisor.metricsPort(svc);
     return port === undefined
-      ? `http://${env.HOST}:${config.PORT}/webhooks/thena`
+      ? `http://${env.HOST}:${config.PORT}/webhooks/thena (and /webhooks/thena/platform)`
       : `consumer; metrics http://${env.HOST}:${port}/metrics`;
   };
   const rows: [string, string][] = [
