@@ -2,11 +2,10 @@
 // ingress sends) and the checkpoints on the compacted control topic. kafkajs retries an idempotent
 // send for as long as the broker is away, so every call here has a deadline: a backfill against a
 // broker that is gone stops with a message instead of hanging.
-import type { Kafka, Producer } from 'kafkajs';
-import { CompressionTypes } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { OutgoingMessage } from '../../schemas/topics.js';
 import { controlWriter, readControl } from '../shared/control.js';
-import { createProducer } from '../shared/kafka.js';
+import { createProducer, sendAcknowledged } from '../shared/kafka.js';
 import type { CheckpointStore, Publisher } from './backfill.js';
 import { BackfillError, checkpointKept } from './errors.js';
 
@@ -51,19 +50,6 @@ export function sends(messages: OutgoingMessage[], maxBytes = maxSendBytes): Out
   return out;
 }
 
-async function sendAll(producer: Producer, messages: OutgoingMessage[]): Promise<void> {
-  const byTopic = new Map<string, OutgoingMessage[]>();
-  for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
-  await producer.sendBatch({
-    acks: -1,
-    compression: CompressionTypes.GZIP,
-    topicMessages: [...byTopic].map(([topic, list]) => ({
-      topic,
-      messages: list.map(({ key, value, headers }) => ({ key, value, headers })),
-    })),
-  });
-}
-
 /** Publishes through an idempotent producer; each send must be acknowledged within `deadlineMs`. */
 export async function kafkaPublisher(
   kafka: Kafka,
@@ -74,7 +60,7 @@ export async function kafkaPublisher(
   return {
     async publish(messages) {
       for (const batch of sends(messages)) {
-        await withDeadline(`publishing ${batch.length} messages`, deadlineMs, sendAll(producer, batch));
+        await withDeadline(`publishing ${batch.length} messages`, deadlineMs, sendAcknowledged(producer, batch));
       }
     },
     close: () => producer.disconnect(),

@@ -10,7 +10,7 @@ import {
   platformKeysSchema,
   type PlatformEventKeys,
 } from '../../schemas/thena-platform-webhook.schema.js';
-import { scan, scanMessages, type Problem, type RejectReason, type Rejected } from './webhook.js';
+import { parseBody, type Problem, type Rejected } from './webhook.js';
 
 export interface PlatformAccepted {
   kind: 'accepted';
@@ -59,24 +59,11 @@ function keyProblems(body: Record<string, unknown>): Problem[] | undefined {
 
 /** Classifies a raw platform-event body. Never throws. */
 export function classifyPlatform(rawBody: string): PlatformAccepted | Rejected {
-  const raw = rawBody.charCodeAt(0) === 0xfeff ? rawBody.slice(1) : rawBody;
-  const reject = (reason: RejectReason, details: Problem[]): Rejected => ({ kind: 'rejected', reason, details, raw });
-
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (err) {
-    return reject('invalid_json', [{ path: '/', message: `not valid JSON: ${(err as Error).message}` }]);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    return reject('not_an_object', [{ path: '/', message: 'the body must be a JSON object' }]);
-  }
-  const scanned = scan(parsed);
-  if (scanned) return reject(scanned, [{ path: '/', message: scanMessages[scanned] }]);
-
-  const body = parsed as Record<string, unknown>;
+  const read = parseBody(rawBody);
+  if ('kind' in read) return read;
+  const { raw, parsed: body } = read;
   const problems = keyProblems(body);
-  if (problems) return reject('missing_or_invalid_keys', problems);
+  if (problems) return { kind: 'rejected', reason: 'missing_or_invalid_keys', details: problems, raw };
   return accepted(locateEvent(body).event as Record<string, unknown> & PlatformEventKeys, raw);
 }
 

@@ -1,8 +1,8 @@
 // Where the ingress's messages go. The Kafka transport is the real one; tests of the HTTP layer
 // pass an in-memory one through the same interface (dependency injection, not module mocks).
-import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import type { Logger } from '../shared/logger.js';
-import { createKafka, createProducer } from '../shared/kafka.js';
+import { createKafka, createProducer, sendAcknowledged } from '../shared/kafka.js';
 import type { OutgoingMessage } from '../../schemas/topics.js';
 
 export interface Readiness {
@@ -102,16 +102,7 @@ export function kafkaTransport(opts: {
   return {
     async send(messages) {
       await connected;
-      const byTopic = new Map<string, OutgoingMessage[]>();
-      for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
-      await producer.sendBatch({
-        acks: -1,
-        compression: CompressionTypes.GZIP,
-        topicMessages: [...byTopic].map(([topic, list]) => ({
-          topic,
-          messages: list.map(({ key, value, headers }) => ({ key, value, headers })),
-        })),
-      });
+      await sendAcknowledged(producer, messages);
     },
     readiness: probe.readiness,
     async close() {

@@ -49,7 +49,7 @@ function toProblem(e: ErrorObject): Problem {
 }
 
 /** Walks the parsed body without recursion, so neither depth nor size can overflow the stack. */
-export function scan(value: unknown): 'too_deep' | 'forbidden_key' | undefined {
+function scan(value: unknown): 'too_deep' | 'forbidden_key' | undefined {
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
@@ -83,27 +83,41 @@ function keyingMessage(path: string, body: object): string {
   return keyingMessages[path]!;
 }
 
-export const scanMessages = {
+const scanMessages = {
   too_deep: `nesting deeper than ${maxDepth} levels`,
   forbidden_key: 'keys named __proto__, constructor or prototype are not accepted',
 } as const;
 
-/** Classifies a raw request body. Never throws. */
-export function classify(body: string): Accepted | Rejected {
+/**
+ * The first checks of every webhook body: JSON, an object, within the depth bound, no forbidden
+ * keys. A byte-order mark is dropped. Never throws.
+ */
+export function parseBody(body: string): { raw: string; parsed: Record<string, unknown> } | Rejected {
   const raw = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
-  const reject = (reason: RejectReason, details: Problem[]): Rejected => ({ kind: 'rejected', reason, details, raw });
-
+  const reject = (reason: RejectReason, message: string): Rejected => ({
+    ...{ kind: 'rejected', reason, raw },
+    details: [{ path: '/', message }],
+  });
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch (err) {
-    return reject('invalid_json', [{ path: '/', message: `not valid JSON: ${(err as Error).message}` }]);
+    return reject('invalid_json', `not valid JSON: ${(err as Error).message}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    return reject('not_an_object', [{ path: '/', message: 'the body must be a JSON object' }]);
+    return reject('not_an_object', 'the body must be a JSON object');
   }
   const scanned = scan(parsed);
-  if (scanned) return reject(scanned, [{ path: '/', message: scanMessages[scanned] }]);
+  if (scanned) return reject(scanned, scanMessages[scanned]);
+  return { raw, parsed: parsed as Record<string, unknown> };
+}
+
+/** Classifies a raw request body. Never throws. */
+export function classify(body: string): Accepted | Rejected {
+  const read = parseBody(body);
+  if ('kind' in read) return read;
+  const { raw, parsed } = read;
+  const reject = (reason: RejectReason, details: Problem[]): Rejected => ({ kind: 'rejected', reason, details, raw });
 
   const valid = validate(parsed);
   const problems = (valid ? [] : (validate.errors ?? [])).map(toProblem);

@@ -11,7 +11,7 @@ import kafkajs, {
   type Producer,
 } from 'kafkajs';
 import type { Logger } from './logger.js';
-import type { TopicDeclaration } from '../../schemas/topics.js';
+import type { OutgoingMessage, TopicDeclaration } from '../../schemas/topics.js';
 
 function pinoLogCreator(logger: Logger): logCreator {
   const child = logger.child({ component: 'kafkajs' });
@@ -60,6 +60,20 @@ export function createProducer(kafka: Kafka): Producer {
     maxInFlightRequests: 1,
     createPartitioner: Partitioners.DefaultPartitioner,
     retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 },
+  });
+}
+
+/** Sends messages for any topics in one GZIP batch; resolves once all in-sync replicas have them. */
+export async function sendAcknowledged(producer: Producer, messages: readonly OutgoingMessage[]): Promise<void> {
+  const byTopic = new Map<string, OutgoingMessage[]>();
+  for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+  await producer.sendBatch({
+    acks: -1,
+    compression: CompressionTypes.GZIP,
+    topicMessages: [...byTopic].map(([topic, list]) => ({
+      topic,
+      messages: list.map(({ key, value, headers }) => ({ key, value, headers })),
+    })),
   });
 }
 

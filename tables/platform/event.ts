@@ -2,16 +2,16 @@
 // the platform tables needs, and the columns those tables share. A message that is not such an
 // envelope is a dead letter; anything inside Thena's body is read where it is found, and the body
 // is kept whole in payload_json.
-import { Ajv } from 'ajv';
 import {
   platformEventSchema,
   platformEventSchemaId,
   type PlatformEventEnvelope,
 } from '../../schemas/platform-event.schema.js';
 import { locateEvent } from '../../schemas/thena-platform-webhook.schema.js';
-import { deadLetter, type FlattenResult, type Flattener, type Row } from '../../schemas/flattener.js';
+import type { FlattenResult, Flattener, Row } from '../../schemas/flattener.js';
 import { column } from '../../schemas/table.js';
-import { asObject, isoMicros, text } from '../thena/convert.js';
+import { asObject, text } from '../thena/convert.js';
+import { envelopeReader } from '../envelope.js';
 import { thenaTime } from './time.js';
 
 export interface PlatformEvent {
@@ -33,27 +33,13 @@ export interface PlatformEvent {
   body: Record<string, unknown>;
 }
 
-const validate = new Ajv({ allErrors: false, strict: false }).compile<PlatformEventEnvelope>(platformEventSchema);
+const readEnvelope = envelopeReader<PlatformEventEnvelope>(platformEventSchema, platformEventSchemaId);
 
 /** The event in a message's value, or why it cannot be read (a dead-letter result). */
 export function readPlatformEvent(value: string): PlatformEvent | FlattenResult {
-  let envelope: unknown;
-  try {
-    envelope = JSON.parse(value);
-  } catch (err) {
-    return deadLetter('invalid_envelope', `the message is not JSON: ${(err as Error).message}`);
-  }
-  if (!validate(envelope)) {
-    const e = validate.errors?.[0];
-    return deadLetter(
-      'invalid_envelope',
-      `the message is not a ${platformEventSchemaId} envelope: ${e?.instancePath || '/'} ${e?.message ?? ''}`.trim(),
-    );
-  }
-  const receivedAt = isoMicros(envelope.receivedAt);
-  if (receivedAt === null) {
-    return deadLetter('invalid_envelope', `the envelope's receivedAt is not an ISO 8601 time: ${envelope.receivedAt}`);
-  }
+  const read = readEnvelope(value);
+  if ('kind' in read) return read;
+  const { envelope, receivedAt } = read;
   return fromEnvelope(envelope, receivedAt);
 }
 

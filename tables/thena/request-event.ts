@@ -1,15 +1,15 @@
 // Reading a request-event envelope (schemas/request-event.schema.ts) into what every flattener of
 // the request tables needs, and the columns those tables share.
-import { Ajv } from 'ajv';
 import {
   requestEventSchema,
   requestEventSchemaId,
   type RequestEventEnvelope,
 } from '../../schemas/request-event.schema.js';
-import { deadLetter, type FlattenResult, type Flattener, type Row } from '../../schemas/flattener.js';
+import type { FlattenResult, Flattener, Row } from '../../schemas/flattener.js';
 import { column, workspaceColumn } from '../../schemas/table.js';
 import { defaultWorkspace } from '../../schemas/workspace.js';
 import { isoMicros } from './convert.js';
+import { envelopeReader } from '../envelope.js';
 
 export interface RequestEvent {
   eventId: string;
@@ -24,27 +24,13 @@ export interface RequestEvent {
   fieldProblems: unknown[] | undefined;
 }
 
-const validate = new Ajv({ allErrors: false, strict: false }).compile<RequestEventEnvelope>(requestEventSchema);
+const readEnvelope = envelopeReader<RequestEventEnvelope>(requestEventSchema, requestEventSchemaId);
 
 /** The event in a message's value, or why it cannot be read (a dead-letter result). */
 export function readEvent(value: string): RequestEvent | FlattenResult {
-  let envelope: unknown;
-  try {
-    envelope = JSON.parse(value);
-  } catch (err) {
-    return deadLetter('invalid_envelope', `the message is not JSON: ${(err as Error).message}`);
-  }
-  if (!validate(envelope)) {
-    const e = validate.errors?.[0];
-    return deadLetter(
-      'invalid_envelope',
-      `the message is not a ${requestEventSchemaId} envelope: ${e?.instancePath || '/'} ${e?.message ?? ''}`.trim(),
-    );
-  }
-  const receivedAt = isoMicros(envelope.receivedAt);
-  if (receivedAt === null) {
-    return deadLetter('invalid_envelope', `the envelope's receivedAt is not an ISO 8601 time: ${envelope.receivedAt}`);
-  }
+  const read = readEnvelope(value);
+  if ('kind' in read) return read;
+  const { envelope, receivedAt } = read;
   const request = envelope.payload.request as Record<string, unknown>;
   return {
     eventId: envelope.eventId,
