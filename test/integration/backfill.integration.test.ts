@@ -243,18 +243,20 @@ describe('npm run backfill', () => {
   }, 300_000);
 
   it('keeps the newest state by updatedAt against live webhooks, and --again changes nothing', async () => {
-    const ids = Array.from({ length: 6 }, (_, i) => String(820_001 + i));
+    const ids = Array.from({ length: 7 }, (_, i) => String(820_001 + i));
     const snapshotAt = Date.parse('2024-03-10T12:00:00Z');
     const snapshots = ids.map((id) =>
       apiRequest(id, '2024-03-10T00:00:00.000Z', { status: 'SNAPSHOT', updatedAt: new Date(snapshotAt).toISOString() }),
     );
-    // The first three changed after the snapshot was taken; the last three before it.
+    // The first three changed after the snapshot was taken, the next three before it; the last
+    // at the snapshot's very time, where the webhook wins though the snapshot arrives later.
+    const webhookState = (i: number) => (i < 3 ? 'WEBHOOK_NEWER' : i < 6 ? 'WEBHOOK_OLDER' : 'WEBHOOK_SAME_TIME');
     const webhooks = ids.map((id, i) =>
       webhook({
         requestId: id,
-        status: i < 3 ? 'WEBHOOK_NEWER' : 'WEBHOOK_OLDER',
+        status: webhookState(i),
         createdAt: '2024-03-10T00:00:00.000Z',
-        updatedAt: new Date(snapshotAt + (i < 3 ? 1 : -1) * 3_600_000).toISOString(),
+        updatedAt: new Date(snapshotAt + (i < 3 ? 1 : i < 6 ? -1 : 0) * 3_600_000).toISOString(),
       }),
     );
     const publishWebhooks = async (bodies: typeof webhooks) => {
@@ -270,13 +272,15 @@ describe('npm run backfill', () => {
     const api = await fakeThenaApi({ items: snapshots });
     try {
       const args = ['--since', '2024-03-10', '--until', '2024-03-11'];
-      await publishWebhooks([webhooks[0]!, webhooks[3]!, webhooks[4]!]);
-      expect(await h.backfillToEnd(api, args)).toMatch(/published:\s+6 events/);
+      await publishWebhooks([webhooks[0]!, webhooks[3]!, webhooks[4]!, webhooks[6]!]);
+      expect(await h.backfillToEnd(api, args)).toMatch(/published:\s+7 events/);
       await publishWebhooks([webhooks[1]!, webhooks[2]!, webhooks[5]!]);
 
       const expected = ids
         .map((id, i) =>
-          i < 3 ? `${id} WEBHOOK_NEWER ${webhookEventId(i)}` : `${id} SNAPSHOT ${backfillEventId(snapshots[i]!)}`,
+          i < 3 || i === 6
+            ? `${id} ${webhookState(i)} ${webhookEventId(i)}`
+            : `${id} SNAPSHOT ${backfillEventId(snapshots[i]!)}`,
         )
         .sort();
       const latest = "SELECT request_id, status, event_id FROM request_latest WHERE request_id LIKE '82%'";
@@ -286,12 +290,12 @@ describe('npm run backfill', () => {
       expect(sorted(before.bigquery, 'request_id', 'status', 'event_id')).toEqual(expected);
       const history = "SELECT request_id, event_id, status FROM request_history WHERE request_id LIKE '82%'";
       const historyBefore = await h.query(history);
-      expect(historyBefore.lake).toHaveLength(12);
+      expect(historyBefore.lake).toHaveLength(14);
 
       // Run again without --again: it already completed, so it publishes nothing.
       expect(await h.backfillToEnd(api, args)).toMatch(/already completed at .*nothing published/s);
       const again = await h.backfillToEnd(api, [...args, '--again']);
-      expect(again).toMatch(/published:\s+6 events/);
+      expect(again).toMatch(/published:\s+7 events/);
       await h.caughtUp();
       const after = await h.query(latest);
       expect(sorted(after.lake, 'request_id', 'status', 'event_id')).toEqual(expected);
