@@ -5,7 +5,10 @@
 // - a column whose live type or mode differs from the declaration is refused with the reason
 //   (BigQuery cannot change it in place; a new column name is the way);
 // - live columns no longer declared are left alone (never dropped);
-// - a view is created, or replaced when its SQL changed.
+// - a view is created, or replaced when its SQL changed: its label `thena_sql` holds a digest of
+//   the SQL it was created with, since the stored text may be rewritten (the emulator stores
+//   `x IS NOT NULL` as `NOT x IS NULL`); views from before the label compare by text.
+import { createHash } from 'node:crypto';
 import type { BigQuery, Dataset, TableMetadata } from '@google-cloud/bigquery';
 import type { TableDeclaration } from '../../schemas/table.js';
 import { bigQueryField, bigQuerySchema, sameType, type BigQueryField } from './schema.js';
@@ -133,14 +136,21 @@ export async function ensureView(
   report: MigrationReport,
 ): Promise<void> {
   const project = await bq.getProjectId();
-  const [exists] = await dataset.table(name).exists();
+  const view = dataset.table(name);
+  const [exists] = await view.exists();
+  const digest = createHash('sha256').update(normalizeSql(sql)).digest('hex').slice(0, 32);
   if (exists) {
-    const [metadata] = await dataset.table(name).getMetadata();
-    if (normalizeSql(metadata.view?.query ?? '') === normalizeSql(sql)) {
+    const [metadata] = await view.getMetadata();
+    const stored = metadata.labels?.[sqlLabel];
+    if (stored === digest || (stored === undefined && normalizeSql(metadata.view?.query ?? '') === normalizeSql(sql))) {
       report.unchanged.push(`view ${name}`);
       return;
     }
   }
   await bq.query({ query: `CREATE OR REPLACE VIEW \`${project}.${dataset.id}.${name}\` AS\n${sql}` });
+  await view.setMetadata({ labels: { [sqlLabel]: digest } });
   (exists ? report.altered : report.created).push(`view ${name}`);
 }
+
+/** The label of a view that holds a digest of the SQL it was created with. */
+const sqlLabel = 'thena_sql';
