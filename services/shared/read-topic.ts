@@ -37,7 +37,9 @@ export async function readTopic(
   const check = () => {
     if ([...ends].every(([p, end]) => end === 0n || (read.get(p) ?? 0n) >= end)) reachedEnd();
   };
-  const consumer: Consumer = kafka.consumer({ groupId: `thena-lake.reader.${randomUUID()}` });
+  // A fetch waits at most 1 s for new records (kafkajs's default is 5 s): stop() waits for the
+  // fetch in flight, so this bounds how long a service's shutdown waits for its control reader.
+  const consumer: Consumer = kafka.consumer({ groupId: `thena-lake.reader.${randomUUID()}`, maxWaitTimeInMs: 1_000 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
