@@ -84,7 +84,7 @@ describe('BigQuery sink through an emulator outage', () => {
         .dataset(dataset)
         .table('request_events')
         .insert([{ insertId: 'planted-repeat', json: toBigQueryRow(requestEvents, planted!) }], { raw: true });
-      expect(await repeats()).toEqual([{ event_id: planted!.event_id, copies: 2 }]);
+      expect(await repeats()).toEqual([{ workspace: 'default', event_id: planted!.event_id, copies: 2 }]);
     } finally {
       await admin.disconnect();
       await fx.close();
