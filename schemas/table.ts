@@ -74,10 +74,26 @@ export const column = (
 /**
  * A view shipped with a table, the same SQL in DuckDB and BigQuery. `{{name}}` stands for a table
  * or an earlier view (each engine says how to name it); `{{fact_key}}` for the table's fact key.
+ * The SQL is BigQuery's wherever DuckDB reads it the same; the one BigQuery function DuckDB lacks
+ * that views may call, UNIX_MICROS, the lake's DuckDB defines as a macro (services/lake/duckdb.ts).
  */
 export interface ViewDeclaration {
   name: string;
   sql: string;
+}
+
+/**
+ * Views that read several tables' views (the metric views over the request tables), so they belong
+ * to no one table. Both engines create them after every table's own views, and only where every
+ * table in `reads` is present (an engine opened on a few tables leaves them out). They name the
+ * tables' views, never a table or its generation, so a rebuild's switch, which replaces a table's
+ * own views, leaves them reading the new generation unchanged. `{{fact_key}}` means nothing here.
+ */
+export interface CrossTableViews {
+  /** The tables whose views they read. */
+  reads: readonly string[];
+  /** In creation order; a view may read an earlier one. */
+  views: readonly ViewDeclaration[];
 }
 
 /** The consumer service that fills a table: one process, one consumer group per sink. */

@@ -6,7 +6,7 @@
 import type { BigQuery, Dataset } from '@google-cloud/bigquery';
 import type { Generation, GenerationStore } from '../../schemas/sink.js';
 import type { TableDefinition } from '../../schemas/table.js';
-import { viewSql, viewsOf } from '../../tables/catalogue.js';
+import { crossViewsOf, tableViewsOf, viewSql } from '../../tables/catalogue.js';
 import { emptyReport, ensureTable, ensureView, isNotFound, type MigrationReport } from './objects.js';
 import { bigQuerySink } from './sink.js';
 
@@ -62,11 +62,29 @@ export async function ensureViewsOver(
   const base = `\`${project}.${dataset.id}.${generationTable(table, generation)}\``;
   const ref = (name: string) =>
     name === table.name ? baseReference(table, base) : `\`${project}.${dataset.id}.${name}\``;
-  for (const view of viewsOf([table])) {
+  for (const view of tableViewsOf([table])) {
     await ensureView(bq, dataset, view.name, viewSql(view, ref).trim(), report);
   }
   if (generation > 1 && (await metadataOf(dataset, table.name))?.type === 'VIEW') {
     await ensureView(bq, dataset, table.name, `SELECT * FROM ${ref(table.name)}`, report);
+  }
+}
+
+/**
+ * The views over several tables (tables/metrics/) that `tables` can serve, once every table's own
+ * views exist. They read those views by name, never a generation, so a rebuild's switch does not
+ * touch them.
+ */
+export async function ensureCrossTableViews(
+  bq: BigQuery,
+  dataset: Dataset,
+  tables: readonly TableDefinition[],
+  report: MigrationReport,
+): Promise<void> {
+  const project = await bq.getProjectId();
+  for (const view of crossViewsOf(tables)) {
+    const sql = viewSql(view, (name) => `\`${project}.${dataset.id}.${name}\``);
+    await ensureView(bq, dataset, view.name, sql.trim(), report);
   }
 }
 

@@ -1,11 +1,12 @@
 // Brings the BigQuery dataset to the declared state: the dataset, each table's current generation
-// (with the declared columns added), and each table's views over it. It also reports tables whose
-// current generation was built with an older table version than the declaration: a rebuild
-// (npm run rebuild) brings them level. See objects.ts for what each step does and refuses.
+// (with the declared columns added), each table's views over it, then the views over several
+// tables. It also reports tables whose current generation was built with an older table version
+// than the declaration: a rebuild (npm run rebuild) brings them level. See objects.ts for what
+// each step does and refuses.
 import type { BigQuery } from '@google-cloud/bigquery';
 import type { TableDefinition } from '../../schemas/table.js';
 import { catalogue } from '../../tables/catalogue.js';
-import { currentGeneration, ensureViewsOver, generationTable } from './generations.js';
+import { currentGeneration, ensureCrossTableViews, ensureViewsOver, generationTable } from './generations.js';
 import { emptyReport, ensureDataset, ensureTable, type MigrationReport } from './objects.js';
 
 export { MigrationError, type MigrationReport } from './objects.js';
@@ -36,5 +37,7 @@ export async function migrate(bq: BigQuery, opts: MigrateOptions): Promise<Migra
     }
   }
   for (const table of tables) await ensureViewsOver(bq, dataset, table, generations.get(table.name)!, report);
+  // The metric views read several tables' views: created once all of those exist.
+  await ensureCrossTableViews(bq, dataset, tables, report);
   return report;
 }

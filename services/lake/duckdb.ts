@@ -1,8 +1,8 @@
 // The lake as DuckDB sees it: a view per table over its Parquet files (an empty typed table
-// while it has none), and each table's views on top. A connection reads the generation each
-// table had when it opened (the link resolved then), so a query running across a rebuild's switch
-// reads the old generation's files, which stay for a while after it; open a new connection to read
-// the new one.
+// while it has none), each table's views on top, then the views over several tables (the metric
+// views). A connection reads the generation each table had when it opened (the link resolved
+// then), so a query running across a rebuild's switch reads the old generation's files, which stay
+// for a while after it; open a new connection to read the new one.
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -31,8 +31,8 @@ function hasFiles(tableDir: string): boolean {
 }
 
 /**
- * Opens an in-memory DuckDB with the lake's tables and their views (the catalogue's by default).
- * Only visible files are read.
+ * Opens an in-memory DuckDB with the lake's tables and their views (the catalogue's by default),
+ * and the cross-table views all of whose tables are among them. Only visible files are read.
  */
 export async function openLake(
   lakeDir: string,
@@ -58,8 +58,20 @@ export async function openLake(
       );
     }
   }
+  await defineBigQueryFunctions(connection);
   for (const view of viewsOf(tables)) {
     await connection.run(`CREATE VIEW ${view.name} AS ${viewSql(view, (name) => name)}`);
   }
   return connection;
+}
+
+/**
+ * The BigQuery functions the shared view SQL calls that DuckDB lacks, as macros, so one text runs in
+ * both (the emulator's translator turns them into DuckDB's own). UNIX_MICROS: no expression for
+ * the time between two timestamps reads the same in both engines (BigQuery's TIMESTAMP_DIFF and
+ * UNIX_* are not DuckDB's, DuckDB's DATE_DIFF and EXTRACT(EPOCH …) not BigQuery's).
+ */
+async function defineBigQueryFunctions(connection: DuckDBConnection): Promise<void> {
+  // The lake's TIMESTAMP columns hold UTC without a zone, which epoch_us reads as UTC.
+  await connection.run('CREATE MACRO unix_micros(ts) AS epoch_us(ts)');
 }

@@ -1,6 +1,8 @@
 // Every table of the catalogue is known everywhere a table must be: npm start runs its consumer,
 // compose runs it and Prometheus scrapes it, both engines create its views, and the fault suite's
 // accounting counts it. A table added to tables/catalogue.ts and forgotten in one of these fails here.
+// The views over several tables (the metric views) exist in both engines too, read only views,
+// and are left out where a table they read is.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +11,7 @@ import YAML from 'yaml';
 import { repoRoot } from '../../infra/local/paths.js';
 import { pipelineServices } from '../../infra/local/services.js';
 import { openLake } from '../../services/lake/duckdb.js';
-import { catalogue, viewSql, viewsOf } from '../../tables/catalogue.js';
+import { catalogue, crossTableViews, crossViewsOf, tableViewsOf, viewSql, viewsOf } from '../../tables/catalogue.js';
 import { factViews, platformFactViews, rejectionsView } from '../support/accounting.js';
 
 const file = (p: string) => readFileSync(join(repoRoot, p), 'utf8');
@@ -71,5 +73,43 @@ describe.each(catalogue.map((t) => [t.name, t] as const))('table %s', (_name, ta
       platformFactViews[table.factView] === table ||
       rejectionsView === table.factView;
     expect(counted, `${table.factView} counted`).toBe(true);
+  });
+});
+
+describe.each(crossTableViews.flatMap((set) => set.views.map((v) => [v.name, set] as const)))(
+  'cross-table view %s',
+  (name, set) => {
+    const readable = new Set([...tableViewsOf().map((v) => v.name), ...crossViewsOf().map((v) => v.name)]);
+
+    it('reads tables of the catalogue, and comes after every table’s own views', () => {
+      for (const table of set.reads) expect(catalogue.map((t) => t.name)).toContain(table);
+      const names = viewsOf().map((v) => v.name);
+      expect(names.indexOf(name)).toBeGreaterThan(Math.max(...tableViewsOf().map((v) => names.indexOf(v.name))));
+    });
+
+    it('exists in DuckDB, and in BigQuery reads views of the dataset, never a table or a generation', async () => {
+      const lake = await openLake(mkdtempSync(join(tmpdir(), 'catalogue-')));
+      const names = (await lake.runAndReadAll('SELECT table_name FROM information_schema.tables')).getRowsJS().flat();
+      lake.closeSync();
+      expect(names).toContain(name);
+      const view = crossViewsOf().find((v) => v.name === name)!;
+      const references = [...viewSql(view, (ref) => `\`p.d.${ref}\``).matchAll(/`p\.d\.(\w+)`/g)].map((m) => m[1]);
+      expect(references.length).toBeGreaterThan(0);
+      for (const ref of references) expect(readable, `${name} reads ${ref}`).toContain(ref);
+    });
+
+    it('is left out where a table it reads is', () => {
+      const without = catalogue.filter((t) => t.name !== set.reads[0]);
+      expect(crossViewsOf(without).map((v) => v.name)).not.toContain(name);
+      expect(viewsOf(without).map((v) => v.name)).not.toContain(name);
+    });
+  },
+);
+
+describe('viewSql', () => {
+  it('refuses {{fact_key}} in a view with no table of its own', () => {
+    expect(() => viewSql({ name: 'v', sql: 'SELECT {{fact_key}} FROM {{t}}' }, (n) => n)).toThrow(
+      /view v: \{\{fact_key\}\} is only for a table's own views/,
+    );
   });
 });
