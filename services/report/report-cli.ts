@@ -1,0 +1,91 @@
+// `npm run report -- [--out report.html] [--since DATE] [--workspace NAME] [--top N]`: the support
+// report (see arguments.ts's help). Prints a line on stderr per query as it reads (which query, from
+// which view, how many rows), then where it wrote the file and its size on stdout. A problem is one
+// line on stderr: exit 2 for a bad argument or configuration, 1 for nothing to report or a failure.
+import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { openLake } from '../lake/index.js';
+import { ConfigError, loadConfig } from '../shared/config.js';
+import { help, parseArguments, usage, type ReportArgs } from './arguments.js';
+import { drawCharts } from './charts.js';
+import { NothingToReport, readFigures, type Step } from './figures.js';
+import { renderReport } from './html.js';
+
+const say = (line: string) => process.stderr.write(`report: ${line}\n`);
+
+function exitWith(code: number, message: string, withUsage = false): never {
+  process.stderr.write(`report: ${message}\n${withUsage ? `${usage}\n` : ''}`);
+  process.exit(code);
+}
+
+function commandLine(): ReportArgs {
+  const parsed = parseArguments(process.argv.slice(2));
+  if (parsed.kind === 'help') {
+    process.stdout.write(`${help}\n`);
+    process.exit(0);
+  }
+  if (parsed.kind === 'error') exitWith(2, parsed.message, true);
+  return parsed.args;
+}
+
+/** The lake's folder, or exit 1 saying how to get one. */
+function lakeDir(): string {
+  let dir: string;
+  try {
+    dir = loadConfig().LAKE_DIR;
+  } catch (err) {
+    if (err instanceof ConfigError) exitWith(2, err.problems.join('; '));
+    throw err;
+  }
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    exitWith(
+      1,
+      `no lake at '${dir}' (LAKE_DIR); run the pipeline (npm start) to fill it, or set LAKE_DIR to the lake's folder`,
+    );
+  }
+  return dir;
+}
+
+const kilobytes = (bytes: number) => `${Math.max(1, Math.round(bytes / 1024)).toLocaleString('en-US')} kB`;
+const showStep = (s: Step) =>
+  say(`${s.what} (${s.view}): ${s.rows.toLocaleString('en-US')} row${s.rows === 1 ? '' : 's'}, ${Math.round(s.ms)} ms`);
+
+const hints: Record<NothingToReport['reason'], string> = {
+  'no requests':
+    'send webhooks through the pipeline (npm start) or load history (npm run backfill), and wait for the consumers to close their files (LAKE_FILE_MAX_AGE_SECONDS)',
+  'no such workspace': 'name one of those with --workspace, or leave it out for all',
+  'nothing since': 'give an earlier --since',
+};
+
+function nothingToReport(err: NothingToReport, dir: string): never {
+  exitWith(1, `nothing to report from the lake at '${dir}': ${err.message}; ${hints[err.reason]}`);
+}
+
+/** Writes beside the target and renames, so a reader never sees half a report. */
+function writeReport(out: string, html: string): number {
+  const partial = `${out}.${process.pid}.partial`;
+  writeFileSync(partial, html);
+  renameSync(partial, out);
+  return statSync(out).size;
+}
+
+async function main(): Promise<void> {
+  const args = commandLine();
+  const out = resolve(args.out);
+  if (!existsSync(dirname(out))) exitWith(2, `--out: no folder '${dirname(out)}'; create it or write elsewhere`);
+  const dir = lakeDir();
+  say(`reading the lake at ${dir}`);
+  const connection = await openLake(dir);
+  const filters = { workspace: args.workspace, since: args.since, slowest: args.top };
+  const figures = await readFigures(connection, filters, showStep).catch((err: unknown) => {
+    if (err instanceof NothingToReport) nothingToReport(err, dir);
+    throw err;
+  });
+  connection.closeSync();
+  const charts = await drawCharts(figures);
+  say(`drew ${charts.filter((c) => c.svg !== null).length} charts`);
+  const size = writeReport(out, renderReport({ figures, charts, generatedAt: new Date(), lakeDir: dir }));
+  process.stdout.write(`report: wrote ${out} (${kilobytes(size)})\n`);
+}
+
+main().catch((err: unknown) => exitWith(1, (err as Error).message ?? String(err)));
