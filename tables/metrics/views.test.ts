@@ -3,23 +3,8 @@
 // runs here is the SQL BigQuery runs (services/bigquery), so these are both engines' answers; the
 // hand computations are in the comments.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { envelopeMessage } from '../../test/fixtures/envelopes.js';
-import { metricDeliveries, percentileResolution, percentileResponses } from '../../test/fixtures/metrics.js';
-import { flattened } from '../../test/support/flatten.js';
-import { lakeWithRows, type ViewLake } from '../../test/support/views.js';
-import { requestActivity, requestAssignments, requestCsat, requestEvents } from '../catalogue.js';
-
-const requestTables = [requestEvents, requestActivity, requestAssignments, requestCsat];
-
-function lakeRows() {
-  const messages = metricDeliveries().map((d, offset) =>
-    envelopeMessage(d.body, offset, new Date(d.receivedAt), d.workspace),
-  );
-  return requestTables.map((table) => ({
-    table,
-    rows: messages.flatMap((m) => flattened(table.consumer.flatten(m)).rows),
-  }));
-}
+import { percentileResolution, percentileResponses } from '../../test/fixtures/metrics.js';
+import { lakeWithRows, metricLakeRows, type ViewLake } from '../../test/support/views.js';
 
 /** A TIMESTAMP as DuckDB prints it: no zone, the fraction without trailing zeros. */
 const ts = (ms: number) =>
@@ -200,7 +185,7 @@ const globex101 = metrics({
 describe('metric views over requests delivered out of order, repeated, backfilled, in two workspaces', () => {
   let lake: ViewLake;
   beforeAll(async () => {
-    lake = await lakeWithRows(lakeRows());
+    lake = await lakeWithRows(metricLakeRows());
   });
   afterAll(() => lake.close());
 

@@ -9,8 +9,15 @@ import type { Row } from '../../schemas/flattener.js';
 import type { TableDefinition } from '../../schemas/table.js';
 import { openLake } from '../../services/lake/duckdb.js';
 import { writeParquetFile } from '../../services/lake/parquet/writer.js';
+import { requestActivity, requestAssignments, requestCsat, requestEvents } from '../../tables/catalogue.js';
+import { envelopeMessage } from '../fixtures/envelopes.js';
+import { metricDeliveries } from '../fixtures/metrics.js';
+import { flattened } from './flatten.js';
 
 export interface ViewLake {
+  /** The lake's folder (LAKE_DIR). */
+  dir: string;
+  connection: DuckDBConnection;
   /** Rows of a query as JSON values (TIMESTAMP as ISO-like text, BIGINT as numbers). */
   query(sql: string): Promise<Record<string, unknown>[]>;
   close(): void;
@@ -33,10 +40,26 @@ export async function lakeWithRows(tables: { table: TableDefinition; rows: Row[]
     throw err;
   }
   return {
+    dir,
+    connection,
     query: async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[],
     close: () => {
       connection.closeSync();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The rows the four request tables' flatteners make of test/fixtures/metrics.ts's deliveries, in the
+ * order the ingress received them: the metric views' known-answer lake.
+ */
+export function metricLakeRows(): { table: TableDefinition; rows: Row[] }[] {
+  const messages = metricDeliveries().map((d, offset) =>
+    envelopeMessage(d.body, offset, new Date(d.receivedAt), d.workspace),
+  );
+  return [requestEvents, requestActivity, requestAssignments, requestCsat].map((table) => ({
+    table,
+    rows: messages.flatMap((m) => flattened(table.consumer.flatten(m)).rows),
+  }));
 }
