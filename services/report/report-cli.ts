@@ -4,12 +4,9 @@
 // line on stderr: exit 2 for a bad argument or configuration, 1 for nothing to report or a failure.
 import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { openLake } from '../lake/index.js';
 import { ConfigError, loadConfig } from '../shared/config.js';
 import { help, parseArguments, usage, type ReportArgs } from './arguments.js';
-import { drawCharts } from './charts.js';
-import { NothingToReport, readFigures, type Step } from './figures.js';
-import { renderReport } from './html.js';
+import type { NothingToReport, Step } from './figures.js';
 
 const say = (line: string) => process.stderr.write(`report: ${line}\n`);
 
@@ -75,6 +72,10 @@ async function main(): Promise<void> {
   if (!existsSync(dirname(out))) exitWith(2, `--out: no folder '${dirname(out)}'; create it or write elsewhere`);
   const dir = lakeDir();
   say(`reading the lake at ${dir}`);
+  // DuckDB, then Vega, load only once they are needed (about half a second each), so a mistake in
+  // the command line or the lake's place is answered at once.
+  const { openLake } = await import('../lake/index.js');
+  const { NothingToReport, readFigures } = await import('./figures.js');
   const connection = await openLake(dir);
   const filters = { workspace: args.workspace, since: args.since, slowest: args.top };
   const figures = await readFigures(connection, filters, showStep).catch((err: unknown) => {
@@ -82,6 +83,8 @@ async function main(): Promise<void> {
     throw err;
   });
   connection.closeSync();
+  const { drawCharts } = await import('./charts.js');
+  const { renderReport } = await import('./html.js');
   const charts = await drawCharts(figures);
   say(`drew ${charts.filter((c) => c.svg !== null).length} charts`);
   const size = writeReport(out, renderReport({ figures, charts, generatedAt: new Date(), lakeDir: dir }));
