@@ -40,11 +40,13 @@ describe('the report page', () => {
   });
 
   it('writes each chart’s numbers beside it', () => {
-    expect(section(html, 'per-day')).toContain('16 created and 13 closed on 4 days with activity');
+    expect(section(html, 'per-day')).toContain('acme: 15 created and 12 closed; the most created, 11, on 2025-03-04');
+    expect(section(html, 'per-day')).toContain('globex: 1 created and 1 closed; the most created, 1, on 2025-03-01');
     expect(section(html, 'per-day')).toMatch(
       /<td>acme<\/td><td>2025-03-04<\/td><td class="n">11<\/td><td class="n">10</,
     );
-    expect(section(html, 'backlog')).toContain('3 open at the end of 2025-03-04; the most, 4, on 2025-03-02 (acme)');
+    expect(section(html, 'backlog')).toContain('acme: 3 open at the end of 2025-03-04; the most, 4, on 2025-03-02');
+    expect(section(html, 'backlog')).toContain('globex: 0 open at the end of 2025-03-04; the most, 0, on 2025-03-01');
     expect(section(html, 'first-response')).toContain(
       'acme: median <b>60 s</b>, 90th percentile <b>12 min</b>, over 13 requests',
     );
@@ -104,6 +106,7 @@ describe('pieces', () => {
     expect(html).toContain('<title>Support report: globex</title>');
     expect(html).toContain('Period: from 2025-03-01 (UTC)');
     expect(section(html, 'per-day')).toContain('<thead><tr><th>day</th>');
+    expect(section(html, 'per-day')).toContain('<p>1 created and 1 closed; the most created, 1, on 2025-03-01</p>');
     expect(section(html, 'slowest-open')).toContain('No request is open.');
   });
 

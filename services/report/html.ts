@@ -44,39 +44,53 @@ function table(head: string[], rows: string[][], numericFrom = 1): string {
   ].join('\n');
 }
 
-/** A long table folds away; a short one shows. */
-function numbers(summary: string, tableHtml: string, rows: number): string {
-  return `<details${rows <= 14 ? ' open' : ''}><summary>${summary}</summary>\n${tableHtml}\n</details>`;
+/** The numbers behind a chart: a line per workspace, then the table, folded away when long. */
+function numbers(lines: string[], tableHtml: string, rows: number): string {
+  return [
+    `<p>${lines.join('<br>')}</p>`,
+    `<details${rows <= 14 ? ' open' : ''}><summary>Day by day</summary>`,
+    tableHtml,
+    '</details>',
+  ].join('\n');
 }
 
 const several = (figures: Figures) => figures.workspaces.length > 1;
 const withWorkspace = (figures: Figures, head: string[]) => (several(figures) ? ['workspace', ...head] : head);
 const workspaceCell = (figures: Figures, workspace: string) => (several(figures) ? [esc(workspace)] : []);
 
+/** A line per workspace of the report, naming it when there are several. */
+function perWorkspace<T extends { workspace: string }>(figures: Figures, rows: T[], line: (mine: T[]) => string) {
+  return figures.workspaces
+    .map((w) => rows.filter((r) => r.workspace === w.workspace))
+    .filter((mine) => mine.length > 0)
+    .map((mine) => `${several(figures) ? `${esc(mine[0]!.workspace)}: ` : ''}${line(mine)}`);
+}
+
 function perDayNumbers(figures: Figures): string {
-  const created = figures.perDay.reduce((n, d) => n + d.created, 0);
-  const closed = figures.perDay.reduce((n, d) => n + d.closed, 0);
+  const lines = perWorkspace(figures, figures.perDay, (days) => {
+    const busiest = days.reduce((b, d) => (d.created > b.created ? d : b));
+    const created = count(days.reduce((n, d) => n + d.created, 0));
+    const closed = count(days.reduce((n, d) => n + d.closed, 0));
+    return `${created} created and ${closed} closed; the most created, ${count(busiest.created)}, on ${esc(busiest.day)}`;
+  });
   const rows = figures.perDay.map((d) => [
     ...workspaceCell(figures, d.workspace),
     esc(d.day),
     count(d.created),
     count(d.closed),
   ]);
-  const summary = `${count(created)} created and ${count(closed)} closed on ${count(new Set(figures.perDay.map((d) => d.day)).size)} days with activity`;
-  return numbers(
-    summary,
-    table(withWorkspace(figures, ['day', 'created', 'closed']), rows, several(figures) ? 2 : 1),
-    rows.length,
-  );
+  const head = withWorkspace(figures, ['day', 'created', 'closed']);
+  return numbers(lines, table(head, rows, several(figures) ? 2 : 1), rows.length);
 }
 
 function backlogNumbers(figures: Figures): string {
-  const last = figures.backlog.at(-1)?.day;
-  const open = figures.backlog.filter((b) => b.day === last).reduce((n, b) => n + b.open, 0);
-  const peak = figures.backlog.reduce((p, b) => (b.open > p.open ? b : p), { open: -1, day: '', workspace: '' });
+  const lines = perWorkspace(figures, figures.backlog, (days) => {
+    const last = days.at(-1)!;
+    const peak = days.reduce((p, b) => (b.open > p.open ? b : p));
+    return `${count(last.open)} open at the end of ${esc(last.day)}; the most, ${count(peak.open)}, on ${esc(peak.day)}`;
+  });
   const rows = figures.backlog.map((b) => [...workspaceCell(figures, b.workspace), esc(b.day), count(b.open)]);
-  const summary = `${count(open)} open at the end of ${esc(last)}; the most, ${count(peak.open)}, on ${esc(peak.day)}${several(figures) ? ` (${esc(peak.workspace)})` : ''}`;
-  return numbers(summary, table(withWorkspace(figures, ['day', 'open']), rows, several(figures) ? 2 : 1), rows.length);
+  return numbers(lines, table(withWorkspace(figures, ['day', 'open']), rows, several(figures) ? 2 : 1), rows.length);
 }
 
 function distributionNumbers(figures: Figures, distribution: Distribution): string {
@@ -84,10 +98,10 @@ function distributionNumbers(figures: Figures, distribution: Distribution): stri
   const cellOf = (w: string, bucket: number) =>
     count(distribution.counts.find((c) => c.workspace === w && c.bucket === bucket)?.requests ?? 0);
   const rows = distribution.buckets.map((b, i) => [esc(b.label), ...workspaces.map((w) => cellOf(w, i))]);
-  const lines = distribution.summary.map(
-    (s) =>
-      `${several(figures) ? `${esc(s.workspace)}: ` : ''}median <b>${duration(s.p50S)}</b>, 90th percentile <b>${duration(s.p90S)}</b>, over ${count(s.requests)} requests`,
-  );
+  const lines = perWorkspace(figures, distribution.summary, ([s]) => {
+    const { p50S, p90S, requests } = s!;
+    return `median <b>${duration(p50S)}</b>, 90th percentile <b>${duration(p90S)}</b>, over ${count(requests)} requests`;
+  });
   const head = ['', ...(several(figures) ? workspaces : ['requests'])];
   return `<p>${lines.join('<br>') || 'No request in the period.'}</p>\n${table(head, rows)}`;
 }
