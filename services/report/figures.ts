@@ -307,8 +307,12 @@ export async function readFigures(
       .map((w) => w.through ?? '')
       .sort()
       .at(-1);
-    const when = filters.since === undefined ? '' : ` on or after ${filters.since} (its latest event: ${latest})`;
-    throw new NothingToReport('nothing since', `no request in it was created or closed${when}`);
+    // Without --since, only requests with no createdAt nor closing could leave no day at all.
+    if (filters.since === undefined) throw new NothingToReport('no requests', 'no request in it has a creation day');
+    throw new NothingToReport(
+      'nothing since',
+      `no request in it was created or closed on or after ${filters.since} (its latest event: ${latest})`,
+    );
   }
   return {
     filters,
