@@ -1,16 +1,23 @@
-// `npm run infra:install`: fetches what the local services need (Kafka's jars through Maven, the
-// BigQuery emulator into a virtualenv, promtool for the alert rules' tests), so later starts are
-// fast and offline. Idempotent.
+// `npm run infra:install`: fetches what the local services and tests need (Kafka's jars through
+// Maven, the BigQuery emulator into a virtualenv, promtool for the alert rules' tests, Chromium for
+// the report's), so later starts are fast and offline. Idempotent.
 import { installKafka, kafkaVersion } from '../kafka/kafka.js';
 import { installEmulator } from '../bigquery-emulator/emulator.js';
 import { installPromtool } from '../observability/promtool.js';
+import { installChromium } from '../report/chromium.js';
 
 const started = Date.now();
-const [kafka, emulator, promtool] = await Promise.allSettled([installKafka(), installEmulator(), installPromtool()]);
+const [kafka, emulator, promtool, chromium] = await Promise.allSettled([
+  installKafka(),
+  installEmulator(),
+  installPromtool(),
+  installChromium(),
+]);
 for (const [name, result] of [
   [`Apache Kafka ${kafkaVersion} jars`, kafka],
   ['BigQuery emulator (local-bigquery)', emulator],
   ['promtool (for the alert rules)', promtool],
+  ['Chromium (to render the report)', chromium],
 ] as const) {
   if (result.status === 'rejected') {
     process.stderr.write(`${name}: install failed: ${(result.reason as Error).message}\n`);

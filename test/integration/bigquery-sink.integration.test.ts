@@ -142,7 +142,14 @@ describe('BigQuery sink (real broker, emulator)', () => {
         m[2]!.replaceAll('thena_lake.', `${dataset}.`),
       ]),
     );
-    expect([...queries.keys()]).toEqual(['status-transitions', 'time-to-assignment', 'csat-by-team']);
+    expect([...queries.keys()]).toEqual([
+      'status-transitions',
+      'time-to-assignment',
+      'csat-by-team',
+      'first-response-by-team',
+      'team-backlog',
+      'assignee-csat',
+    ]);
     const run = async (name: string) => (await bq.query(queries.get(name)!))[0] as Record<string, any>[];
 
     const transitions = await run('status-transitions');
@@ -166,6 +173,32 @@ describe('BigQuery sink (real broker, emulator)', () => {
       { team_name: 'Team ONE', ratings: 40, average_rating: 4.5 },
       { team_name: 'Team TWO', ratings: 40, average_rating: 4.5 },
     ]);
+
+    // The metric views' examples agree with the views they read.
+    const metrics = (await bq.query(`SELECT team_name, first_response_s FROM \`${dataset}.request_metrics\``))[0] as {
+      team_name: string;
+      first_response_s: number | null;
+    }[];
+    const byTeam = await run('first-response-by-team');
+    expect(byTeam.map((t) => t.team_name)).toEqual(['Team Lorem Ipsum', 'Team ONE', 'Team TWO']);
+    for (const team of byTeam) {
+      const own = metrics.filter((m) => m.team_name === team.team_name);
+      expect(team.requests).toBe(own.length);
+      expect(team.answered).toBe(own.filter((m) => m.first_response_s !== null).length);
+    }
+    const backlog = await run('team-backlog');
+    expect(backlog.length).toBeGreaterThan(0);
+    // The backlog at each team's last day is what request_metrics says is still open.
+    const lastDay = new Map(backlog.map((b) => [b.team_name as string, b.open_at_end_of_day as number]));
+    const open = (
+      await bq.query(
+        `SELECT team_name, COUNT(*) AS n FROM \`${dataset}.request_metrics\` WHERE closed_at IS NULL GROUP BY 1`,
+      )
+    )[0] as { team_name: string; n: number }[];
+    for (const [team, n] of lastDay) expect(n, team).toBe(open.find((o) => o.team_name === team)?.n ?? 0);
+    const csat = await run('assignee-csat');
+    expect(csat.length).toBeGreaterThan(0);
+    expect(csat.every((a) => a.csat >= 1 && a.csat <= 5)).toBe(true);
   });
 
   it('sends a row BigQuery refuses to the dead-letter topic and writes the rest of the batch', async () => {
