@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { Kafka } from 'kafkajs';
 import { backfillKey, type BackfillRecord } from '../../schemas/control.js';
 import { topics } from '../../schemas/topics.js';
+import { cli, type Cli } from '../shared/cli.js';
 import { ConfigError, givenVariables, loadConfig, type Config } from '../shared/config.js';
 import { createKafka, ensureTopics } from '../shared/kafka.js';
 import { runService } from '../shared/lifecycle.js';
@@ -19,22 +20,10 @@ import { alreadyDone, progressReporter, summary } from './report.js';
 import { maxPageSize, requestsApiSource } from './requests-api.js';
 import { fileFacts, ndjsonFileSource } from './sources.js';
 
-const say = (line: string) => process.stderr.write(`backfill: ${line}\n`);
-
-function exitWith(code: number, message: string, withUsage = false): never {
-  process.stderr.write(`backfill: ${message}\n${withUsage ? `${usage}\n` : ''}`);
-  process.exit(code);
-}
-
-function commandLine(): BackfillArgs {
-  const parsed = parseArguments(process.argv.slice(2));
-  if (parsed.kind === 'help') {
-    process.stdout.write(`${help}\n`);
-    process.exit(0);
-  }
-  if (parsed.kind === 'error') exitWith(2, parsed.message, true);
-  return parsed.args;
-}
+const command = cli('backfill', { usage, help, parse: parseArguments });
+const { say, commandLine } = command;
+// Annotated, so that TypeScript knows the code after a call is not reached.
+const exitWith: Cli<BackfillArgs>['exitWith'] = command.exitWith;
 
 /** The API's settings, or exit 2 naming the one missing. */
 function apiSettings(config: Config): { url: string; key: string } {

@@ -4,26 +4,15 @@
 // line on stderr: exit 2 for a bad argument or configuration, 1 for nothing to report or a failure.
 import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { cli, type Cli } from '../shared/cli.js';
 import { ConfigError, loadConfig } from '../shared/config.js';
 import { help, parseArguments, usage, type ReportArgs } from './arguments.js';
 import type { NothingToReport, Step } from './figures.js';
 
-const say = (line: string) => process.stderr.write(`report: ${line}\n`);
-
-function exitWith(code: number, message: string, withUsage = false): never {
-  process.stderr.write(`report: ${message}\n${withUsage ? `${usage}\n` : ''}`);
-  process.exit(code);
-}
-
-function commandLine(): ReportArgs {
-  const parsed = parseArguments(process.argv.slice(2));
-  if (parsed.kind === 'help') {
-    process.stdout.write(`${help}\n`);
-    process.exit(0);
-  }
-  if (parsed.kind === 'error') exitWith(2, parsed.message, true);
-  return parsed.args;
-}
+const command = cli('report', { usage, help, parse: parseArguments });
+const { say, commandLine } = command;
+// Annotated, so that TypeScript knows the code after a call is not reached.
+const exitWith: Cli<ReportArgs>['exitWith'] = command.exitWith;
 
 /** The lake's folder, or exit 1 saying how to get one. */
 function lakeDir(): string {
