@@ -135,7 +135,7 @@ describe('BigQuery sink (real broker, emulator)', () => {
   });
 
   it('answers the README’s example queries as expected', async () => {
-    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const readme = ['README.md', 'docs/bigquery.md'].map((f) => readFileSync(join(repoRoot, f), 'utf8')).join('\n');
     const queries = new Map(
       [...readme.matchAll(/```sql\n-- query: ([\w-]+)\n([\s\S]*?)```/g)].map((m) => [
         m[1]!,
@@ -144,11 +144,11 @@ describe('BigQuery sink (real broker, emulator)', () => {
     );
     expect([...queries.keys()]).toEqual([
       'status-transitions',
-      'time-to-assignment',
-      'csat-by-team',
       'first-response-by-team',
       'team-backlog',
       'assignee-csat',
+      'time-to-assignment',
+      'csat-by-team',
     ]);
     const run = async (name: string) => (await bq.query(queries.get(name)!))[0] as Record<string, any>[];
 
