@@ -111,8 +111,64 @@ export const configSchema = {
       type: 'string',
       minLength: 1,
       default: './data/lake',
-      description: 'Root folder of the Parquet lake: <table>/dt=YYYY-MM-DD/<file>.parquet.',
-      'x-expected': 'a folder path, e.g. ./data/lake',
+      // A folder, or a bucket: gs:// and a valid bucket name, then an optional key prefix.
+      pattern: '^(?![a-zA-Z][a-zA-Z0-9+.-]*://)|^gs://[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](/.*)?$',
+      description:
+        'Where the Parquet lake is: a local folder, or a Google Cloud Storage bucket and prefix (gs://bucket/prefix). Tables are <table>/dt=YYYY-MM-DD/<file>.parquet under it (docs/lake.md).',
+      'x-expected': 'a folder path or gs://<bucket>[/<prefix>], e.g. ./data/lake or gs://my-lake/thena',
+    },
+    LAKE_GCS_ENDPOINT: {
+      type: 'string',
+      format: 'uri',
+      pattern: '^https?://',
+      description:
+        "GCS API root, set only to use an emulator (npm start's fake-gcs-server, e.g. http://127.0.0.1:4443). Unset: Google's API with the default credential chain.",
+      'x-expected': 'an http(s) URL, e.g. http://127.0.0.1:4443',
+    },
+    LAKE_GCS_HMAC_KEY_ID: {
+      type: 'string',
+      minLength: 1,
+      description:
+        'HMAC key id DuckDB (npm run query, compact) reads the bucket with on Google Cloud; the services write with the credential chain.',
+      'x-expected': 'an HMAC access id, e.g. GOOG1E...',
+    },
+    LAKE_GCS_HMAC_SECRET: {
+      type: 'string',
+      minLength: 1,
+      description: 'The secret of LAKE_GCS_HMAC_KEY_ID.',
+      'x-expected': 'the HMAC secret given with the key id',
+      'x-secret': true,
+    },
+    LAKE_SCRATCH_DIR: {
+      type: 'string',
+      minLength: 1,
+      description:
+        "With the lake in a bucket: this machine's local folder for files on their way up (each process uses a subfolder of its own). Unset: the system's temporary folder.",
+      'x-expected': 'a folder path, e.g. /var/tmp/thena-lake',
+    },
+    LAKE_RETENTION_DAYS: {
+      type: 'integer',
+      minimum: 1,
+      description:
+        'Opt-in: `npm run compact` removes day folders (dt=) older than this many days from every table. Unset: the lake keeps everything.',
+      'x-expected': 'a positive number of days, e.g. 400',
+    },
+    LAKE_COMPACT_TARGET_MB: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 2048,
+      default: 128,
+      description: 'Compaction merges a closed day into files of about this size.',
+      'x-expected': 'megabytes from 1 to 2048, e.g. 128',
+    },
+    LAKE_COMPACT_GRACE_SECONDS: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 86400,
+      default: 300,
+      description:
+        'How long compaction leaves the replaced files in place after the merged ones are read instead, for queries that started before.',
+      'x-expected': 'seconds from 0 to 86400, e.g. 300',
     },
     LAKE_FILE_MAX_ROWS: {
       type: 'integer',
@@ -181,6 +237,13 @@ export const configSchema = {
       description:
         'Whether each consumer service runs the BigQuery migration at start (creates the dataset, tables and views; adds declared columns). Turn off where the services may not alter the dataset, and run `npm run migrate` instead.',
       'x-expected': 'true or false',
+    },
+    BIGQUERY_PARTITION_EXPIRATION_DAYS: {
+      type: 'integer',
+      minimum: 1,
+      description:
+        'Opt-in: `npm run migrate` (and each service migrating at start) sets this partition expiration on every table, so BigQuery drops day partitions past it; set it with LAKE_RETENTION_DAYS. Unset: no expiration (an expiration set before is removed).',
+      'x-expected': 'a positive number of days, e.g. 400',
     },
     BIGQUERY_API_ENDPOINT: {
       type: 'string',
@@ -256,6 +319,8 @@ export const configSchema = {
     'INGRESS_AUTH_TOKENS',
     'KAFKA_BROKERS',
     'LAKE_DIR',
+    'LAKE_COMPACT_TARGET_MB',
+    'LAKE_COMPACT_GRACE_SECONDS',
     'BIGQUERY_DATASET',
     'LOG_LEVEL',
   ],

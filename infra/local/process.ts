@@ -163,9 +163,10 @@ export async function waitUntilReady(
 export async function run(
   command: string,
   args: string[],
-  opts: { cwd?: string; stdoutOnly?: boolean } = {},
+  opts: { cwd?: string; stdoutOnly?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): Promise<string> {
-  const child = spawn(command, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = opts.env ? { ...process.env, ...opts.env } : undefined;
+  const child = spawn(command, args, { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let errors = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));

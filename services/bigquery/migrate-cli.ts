@@ -2,7 +2,7 @@
 // and reports the tables, in BigQuery and in the lake, whose current generation was built with
 // an older table version than declared (npm run rebuild brings them level).
 import { catalogue } from '../../tables/catalogue.js';
-import { lakeGenerations } from '../lake/index.js';
+import { lakeGenerations, lakeStoreFrom } from '../lake/index.js';
 import { loadConfig } from '../shared/config.js';
 import { createBigQuery } from '../shared/bigquery.js';
 import { runService } from '../shared/lifecycle.js';
@@ -10,7 +10,7 @@ import { migrate } from './migrate.js';
 
 runService('migrate', async () => {
   const config = loadConfig();
-  const lake = lakeGenerations(config.LAKE_DIR);
+  const lake = lakeGenerations(lakeStoreFrom(config));
   for (const table of catalogue) {
     const current = await lake.current(table);
     if (current.version < table.version) {

@@ -10,7 +10,7 @@ import type { TableDefinition } from '../../schemas/table.js';
 import type { OutgoingMessage } from '../../schemas/topics.js';
 import { catalogue, tableOfService } from '../../tables/catalogue.js';
 import { bigQueryGenerations, migrate } from '../bigquery/index.js';
-import { lakeGenerations } from '../lake/index.js';
+import { lakeGenerations, lakeStoreFrom } from '../lake/index.js';
 import { createBigQuery } from '../shared/bigquery.js';
 import { loadConfig, type Config } from '../shared/config.js';
 import { createKafka, createProducer } from '../shared/kafka.js';
@@ -82,7 +82,7 @@ async function buildStores(table: TableDefinition, config: Config, registry: Reg
     labelNames: ['table'] as const,
     registers: [registry],
   });
-  const stores: GenerationStore[] = [lakeGenerations(config.LAKE_DIR, (name) => files.inc({ table: name }))];
+  const stores: GenerationStore[] = [lakeGenerations(lakeStoreFrom(config), (name) => files.inc({ table: name }))];
   const bq = createBigQuery(config);
   if (!bq) {
     logger.info('BIGQUERY_PROJECT is not set: the BigQuery sink is off');

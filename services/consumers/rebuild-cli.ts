@@ -9,7 +9,7 @@ import type { TableDefinition } from '../../schemas/table.js';
 import { topics, type OutgoingMessage } from '../../schemas/topics.js';
 import { catalogue } from '../../tables/catalogue.js';
 import { bigQueryGenerations, migrate } from '../bigquery/index.js';
-import { lakeGenerations } from '../lake/index.js';
+import { lakeGenerations, lakeStoreFrom } from '../lake/index.js';
 import { createBigQuery } from '../shared/bigquery.js';
 import { loadConfig, type Config } from '../shared/config.js';
 import { controlWriter, readControl } from '../shared/control.js';
@@ -72,7 +72,7 @@ function parseCommandLine(): {
 
 async function stores(config: Config, sink: string | undefined): Promise<GenerationStore[]> {
   const out: GenerationStore[] = [];
-  if (sink !== 'bigquery') out.push(lakeGenerations(config.LAKE_DIR));
+  if (sink !== 'bigquery') out.push(lakeGenerations(lakeStoreFrom(config)));
   const bq = createBigQuery(config);
   if (sink === 'bigquery' && !bq) fail('--sink bigquery: BIGQUERY_PROJECT is not set');
   if (bq && sink !== 'parquet') {

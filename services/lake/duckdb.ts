@@ -1,13 +1,17 @@
 // The lake as DuckDB sees it: a view per table over its Parquet files (an empty typed table
 // while it has none), each table's views on top, then the views over several tables (the metric
-// views). A connection reads the generation each table had when it opened (the link resolved
-// then), so a query running across a rebuild's switch reads the old generation's files, which stay
-// for a while after it; open a new connection to read the new one.
-import { existsSync, readdirSync, realpathSync } from 'node:fs';
-import { join } from 'node:path';
+// views). A connection reads the files each table had when it opened (the generation then current,
+// less what a compaction had replaced), so a query running across a rebuild's switch or a
+// compaction reads the old files, which stay for a grace period after it; open a new connection
+// to read the new ones.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnDeclaration, TableDefinition } from '../../schemas/table.js';
 import { catalogue, viewSql, viewsOf } from '../../tables/catalogue.js';
+import { duckdbExtensionDir, gcsSecretSql } from './duckdb-gcs.js';
+import { currentFolder } from './generations.js';
+import type { LakeStore } from './store.js';
+import { localStore } from './stores/local.js';
+import { visibleFiles } from './visible.js';
 
 const duckType = (c: ColumnDeclaration): string => {
   const base = { STRING: 'VARCHAR', INT64: 'BIGINT', TIMESTAMP: 'TIMESTAMP', BOOL: 'BOOLEAN' }[c.type];
@@ -22,36 +26,51 @@ function columnOrAbsent(c: ColumnDeclaration, present: boolean): string {
   return c.absentAs === undefined ? c.name : `COALESCE(${c.name}, ${absent}) AS ${c.name}`;
 }
 
-function hasFiles(tableDir: string): boolean {
-  if (!existsSync(tableDir)) return false;
-  return readdirSync(tableDir).some(
-    (d) =>
-      d.startsWith('dt=') && readdirSync(join(tableDir, d)).some((f) => f.endsWith('.parquet') && !f.startsWith('.')),
-  );
+/** DuckDB with the extensions the lake needs, loaded from the folder `npm run infra:install` fills, never downloaded. */
+async function openDuckDB(store: LakeStore): Promise<DuckDBConnection> {
+  if (store.location.kind === 'local') return (await DuckDBInstance.create(':memory:')).connect();
+  const connection = await (
+    await DuckDBInstance.create(':memory:', {
+      extension_directory: duckdbExtensionDir(),
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+    })
+  ).connect();
+  await connection.run('LOAD httpfs').catch((err: Error) => {
+    throw new Error(
+      `DuckDB could not load its httpfs extension from ${duckdbExtensionDir()} (${err.message.split('\n')[0]}); ` +
+        'run `npm run infra:install`, which installs it from PyPI',
+    );
+  });
+  await connection.run(gcsSecretSql(store.location));
+  return connection;
 }
 
 /**
  * Opens an in-memory DuckDB with the lake's tables and their views (the catalogue's by default),
- * and the cross-table views all of whose tables are among them. Only visible files are read.
+ * and the cross-table views all of whose tables are among them. `lake` is a local folder or a
+ * store (a bucket). The files each table reads are listed once, here: the connection is a snapshot
+ * of the lake as it was when opened (see visible.ts); open a new one to see newer files.
  */
 export async function openLake(
-  lakeDir: string,
+  lake: string | LakeStore,
   tables: readonly TableDefinition[] = catalogue,
 ): Promise<DuckDBConnection> {
-  const connection = await (await DuckDBInstance.create(':memory:')).connect();
+  const store = typeof lake === 'string' ? localStore(lake) : lake;
+  const connection = await openDuckDB(store);
   for (const table of tables) {
-    const link = join(lakeDir, table.name);
-    const dir = existsSync(link) ? realpathSync(link) : link;
-    if (hasFiles(dir)) {
-      // Hidden files (in progress) start with '.', so this glob never matches them.
-      const files = `read_parquet(${quote(join(dir, 'dt=*', '*.parquet'))}, hive_partitioning = false, union_by_name = true)`;
+    const folder = await currentFolder(store, table);
+    const files = folder === undefined ? [] : await visibleFiles(store, folder);
+    if (files.length > 0) {
+      const list = `[${files.map((f) => quote(store.url(f.key))).join(', ')}]`;
+      const read = `read_parquet(${list}, hive_partitioning = false, union_by_name = true)`;
       // A column declared after the files were written reads as NULL in them; until one file has
       // it, it is not in the files at all.
       const present = new Set(
-        (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${files}`)).getRowObjectsJS().map((r) => r.column_name),
+        (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${read}`)).getRowObjectsJS().map((r) => r.column_name),
       );
       const select = table.columns.map((c) => columnOrAbsent(c, present.has(c.name)));
-      await connection.run(`CREATE VIEW ${table.name} AS SELECT ${select.join(', ')} FROM ${files}`);
+      await connection.run(`CREATE VIEW ${table.name} AS SELECT ${select.join(', ')} FROM ${read}`);
     } else {
       await connection.run(
         `CREATE TABLE ${table.name} (${table.columns.map((c) => `${c.name} ${duckType(c)}`).join(', ')})`,

@@ -1,56 +1,92 @@
-// A table's generations in the lake. Generation N is the folder <LAKE_DIR>/_generations/<table>/g<N>,
-// and <LAKE_DIR>/<table>, the path every reader knows, is a symbolic link to the current one. A
-// rebuild switches by replacing the link with a rename: atomic, so a reader's glob of
-// <table>/dt=*/*.parquet sees one generation or the other, whole. A lake written before
-// generations existed has a plain folder <LAKE_DIR>/<table> as generation 1; its first switch moves
-// it to _generations/<table>/g1 beside the link, and between those two renames (microseconds, once
-// in a table's life) the table is absent.
-// Each generation's folder holds _meta.json with the table version it was built with.
-import { lstat, mkdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+// A table's generations in the lake (rebuilds write the next one beside the current, then switch).
+// Generation N is the folder _generations/<table>/g<N>, holding _meta.json with the table version
+// it was built with. What says which one is current depends on the store:
+//
+//   local folder: <LAKE_DIR>/<table>, the path every reader knows, is a symbolic link to the
+//     current one, switched by renaming a new link over it: atomic, so a reader's listing of
+//     <table>/dt=*/ sees one generation or the other, whole. A lake written before generations
+//     has a plain folder <LAKE_DIR>/<table> as generation 1; its first switch moves it to
+//     _generations/<table>/g1 beside the link, and between those two renames (microseconds, once
+//     in a table's life) the table is absent.
+//   bucket: there are no links, so the object _generations/<table>/CURRENT names the generation;
+//     replacing an object is atomic in GCS. No such object: generation 1.
+import { lstat, mkdir, readlink, rename, symlink } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Generation, GenerationStore } from '../../schemas/sink.js';
 import type { TableDefinition } from '../../schemas/table.js';
 import { parquetSink } from './sink.js';
+import { keyOf, type LakeStore } from './store.js';
+import { localStore } from './stores/local.js';
 
 const metaFile = '_meta.json';
+const generationFolder = (t: TableDefinition, generation: number) => keyOf('_generations', t.name, `g${generation}`);
+const pointerKey = (t: TableDefinition) => keyOf('_generations', t.name, 'CURRENT');
 
-export function lakeGenerations(lakeDir: string, onFile?: (table: string) => void): GenerationStore {
+/** The folder key of a table's current generation, or undefined while the table has none. */
+export async function currentFolder(store: LakeStore, t: TableDefinition): Promise<string | undefined> {
+  if (store.location.kind === 'local') {
+    const link = join(store.location.dir, t.name);
+    const entry = await lstat(link).catch(() => undefined);
+    if (!entry) return undefined;
+    return entry.isSymbolicLink() ? (await readlink(link)).split('\\').join('/') : t.name;
+  }
+  const pointer = await store.readText(pointerKey(t));
+  return pointer ? generationFolder(t, (JSON.parse(pointer) as { generation: number }).generation) : undefined;
+}
+
+export function lakeGenerations(lake: string | LakeStore, onFile?: (table: string) => void): GenerationStore {
+  const store = typeof lake === 'string' ? localStore(lake) : lake;
+  const common = {
+    versionIn: async (folder: string) => {
+      const meta = await store.readText(keyOf(folder, metaFile));
+      return meta ? (JSON.parse(meta) as { version: number }).version : 1;
+    },
+    writeMeta: (folder: string, next: Generation) =>
+      store.writeText(keyOf(folder, metaFile), JSON.stringify({ version: next.version })),
+    sinkFor: (t: TableDefinition, folder: string) =>
+      parquetSink({ store, table: t, folder, onFile: () => onFile?.(t.name) }),
+  };
+  return store.location.kind === 'local'
+    ? linkedGenerations(store, store.location.dir, common)
+    : pointedGenerations(store, common);
+}
+
+type Common = {
+  versionIn(folder: string): Promise<number>;
+  writeMeta(folder: string, next: Generation): Promise<void>;
+  sinkFor(t: TableDefinition, folder: string): ReturnType<typeof parquetSink>;
+};
+
+function linkedGenerations(store: LakeStore, lakeDir: string, c: Common): GenerationStore {
   const link = (t: TableDefinition) => join(lakeDir, t.name);
-  const generationsDir = (t: TableDefinition) => join(lakeDir, '_generations', t.name);
   const isLink = async (t: TableDefinition) => (await lstat(link(t)).catch(() => undefined))?.isSymbolicLink() ?? false;
   const exists = async (t: TableDefinition) => (await lstat(link(t)).catch(() => undefined)) !== undefined;
   /** Where a generation's files are: a plain folder from before generations stays generation 1. */
-  const dirOf = async (t: TableDefinition, generation: number) =>
-    generation === 1 && (await exists(t)) && !(await isLink(t)) ? link(t) : join(generationsDir(t), `g${generation}`);
+  const folderOf = async (t: TableDefinition, generation: number) =>
+    generation === 1 && (await exists(t)) && !(await isLink(t)) ? t.name : generationFolder(t, generation);
   /** Points <table> at a generation with a link staged beside it and renamed over it. */
   const pointAt = async (t: TableDefinition, generation: number) => {
     const staged = join(lakeDir, `.${t.name}.switch.${randomUUID()}`);
-    await symlink(join('_generations', t.name, `g${generation}`), staged);
+    await symlink(generationFolder(t, generation), staged);
     await rename(staged, link(t));
-  };
-  const versionIn = async (dir: string) => {
-    const meta = await readFile(join(dir, metaFile), 'utf8').catch(() => undefined);
-    return meta ? (JSON.parse(meta) as { version: number }).version : 1;
   };
 
   return {
     sink: 'parquet',
     async current(t) {
       // Not written yet: the first write makes generation 1 with the declared version.
-      if (!(await exists(t))) return { generation: 1, version: t.version };
-      if (!(await isLink(t))) return { generation: 1, version: await versionIn(link(t)) };
-      const target = await readlink(link(t));
-      const generation = Number(/g(\d+)$/.exec(target)?.[1]);
-      if (!Number.isInteger(generation)) throw new Error(`${link(t)} links to ${target}, not to a generation folder`);
-      return { generation, version: await versionIn(join(generationsDir(t), `g${generation}`)) };
+      const folder = await currentFolder(store, t);
+      if (folder === undefined) return { generation: 1, version: t.version };
+      if (folder === t.name) return { generation: 1, version: await c.versionIn(folder) };
+      const generation = Number(/g(\d+)$/.exec(folder)?.[1]);
+      if (!Number.isInteger(generation)) throw new Error(`${link(t)} links to ${folder}, not to a generation folder`);
+      return { generation, version: await c.versionIn(folder) };
     },
     async prepare(t, next: Generation) {
-      const dir = await dirOf(t, next.generation);
-      await mkdir(dir, { recursive: true });
-      const staged = join(dir, `.${metaFile}.${randomUUID()}`);
-      await writeFile(staged, JSON.stringify({ version: next.version }));
-      await rename(staged, join(dir, metaFile));
+      const folder = await folderOf(t, next.generation);
+      await mkdir(join(lakeDir, folder), { recursive: true });
+      await c.writeMeta(folder, next);
     },
     async writer(t, generation) {
       if (generation === 1 && !(await exists(t))) {
@@ -60,23 +96,54 @@ export function lakeGenerations(lakeDir: string, onFile?: (table: string) => voi
           if (!(await exists(t))) throw err; // another instance made it first: either way it is there
         });
       }
-      const tableDir = await dirOf(t, generation);
-      return parquetSink({ lakeDir, table: t, tableDir, onFile: () => onFile?.(t.name) });
+      return c.sinkFor(t, await folderOf(t, generation));
     },
     async switchTo(t, next) {
-      const target = join('_generations', t.name, `g${next.generation}`);
+      const target = generationFolder(t, next.generation);
       if ((await isLink(t)) && (await readlink(link(t))) === target) return;
       if ((await exists(t)) && !(await isLink(t))) {
         // A plain folder from before generations: generation 1 moves beside the link.
-        await mkdir(generationsDir(t), { recursive: true });
-        await rename(link(t), join(generationsDir(t), 'g1'));
+        await mkdir(join(lakeDir, '_generations', t.name), { recursive: true });
+        await rename(link(t), join(lakeDir, generationFolder(t, 1)));
       }
       await pointAt(t, next.generation);
     },
     async remove(t, generation) {
       const current = await this.current(t);
       if (current.generation === generation) throw new Error(`generation ${generation} of ${t.name} is current`);
-      await rm(join(generationsDir(t), `g${generation}`), { recursive: true, force: true });
+      await store.removeAll(generationFolder(t, generation));
+    },
+  };
+}
+
+function pointedGenerations(store: LakeStore, c: Common): GenerationStore {
+  const pointed = async (t: TableDefinition) => {
+    const text = await store.readText(pointerKey(t));
+    return text === undefined ? undefined : (JSON.parse(text) as { generation: number }).generation;
+  };
+  return {
+    sink: 'parquet',
+    async current(t) {
+      const generation = await pointed(t);
+      if (generation === undefined) return { generation: 1, version: t.version };
+      return { generation, version: await c.versionIn(generationFolder(t, generation)) };
+    },
+    prepare: (t, next) => c.writeMeta(generationFolder(t, next.generation), next),
+    async writer(t, generation) {
+      if (generation === 1 && (await pointed(t)) === undefined) {
+        await this.prepare(t, { generation: 1, version: t.version });
+        // Another instance may have made it first: either way it is there.
+        await store.createText(pointerKey(t), JSON.stringify({ generation: 1 }));
+      }
+      return c.sinkFor(t, generationFolder(t, generation));
+    },
+    async switchTo(t, next) {
+      await store.writeText(pointerKey(t), JSON.stringify({ generation: next.generation }));
+    },
+    async remove(t, generation) {
+      const current = await this.current(t);
+      if (current.generation === generation) throw new Error(`generation ${generation} of ${t.name} is current`);
+      await store.removeAll(generationFolder(t, generation));
     },
   };
 }

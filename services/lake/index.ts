@@ -1,5 +1,8 @@
-// The lake's public surface: the sink the consumer services write through, its generations (for
-// rebuilds), and DuckDB over it.
+// The lake's public surface: the sink the consumer services write through, the stores it lives in
+// (a folder or a bucket), its generations (for rebuilds), compaction and retention, and DuckDB over it.
 export { parquetSink, lakeFilePattern, dayOf } from './sink.js';
-export { lakeGenerations } from './generations.js';
+export { lakeGenerations, currentFolder } from './generations.js';
 export { openLake } from './duckdb.js';
+export { lakeStoreFrom, openStore, ensureBucket } from './stores/index.js';
+export { parseLakeLocation, describeLocation, type LakeStore, type LakeLocation } from './store.js';
+export { visibleFiles } from './visible.js';

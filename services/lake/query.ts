@@ -3,6 +3,7 @@
 import { ConfigError, loadConfig } from '../shared/config.js';
 import { catalogue, viewsOf } from '../../tables/catalogue.js';
 import { openLake } from './duckdb.js';
+import { lakeStoreFrom } from './stores/index.js';
 
 function render(columns: string[], rows: unknown[][]): string {
   const cell = (v: unknown) =>
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
     [...catalogue.map((t) => t.name), ...viewsOf().map((v) => v.name)]
       .map((n) => `SELECT '${n}' AS name, count(*) AS rows FROM ${n}`)
       .join(' UNION ALL ');
-  const connection = await openLake(config.LAKE_DIR);
+  const connection = await openLake(lakeStoreFrom(config));
   const reader = await connection.runAndReadAll(sql);
   process.stdout.write(`${render(reader.columnNames(), reader.getRowsJS())}\n`);
 }

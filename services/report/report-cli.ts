@@ -5,7 +5,7 @@
 import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { cli, type Cli } from '../shared/cli.js';
-import { ConfigError, loadConfig } from '../shared/config.js';
+import { ConfigError, loadConfig, type Config } from '../shared/config.js';
 import { help, parseArguments, usage, type ReportArgs } from './arguments.js';
 import type { NothingToReport, Step } from './figures.js';
 
@@ -15,21 +15,22 @@ const { say, commandLine } = command;
 const exitWith: Cli<ReportArgs>['exitWith'] = command.exitWith;
 
 /** The lake's folder, or exit 1 saying how to get one. */
-function lakeDir(): string {
-  let dir: string;
+function lakeConfig(): Config {
+  let config: Config;
   try {
-    dir = loadConfig().LAKE_DIR;
+    config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) exitWith(2, err.problems.join('; '));
     throw err;
   }
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+  const dir = config.LAKE_DIR;
+  if (!dir.startsWith('gs://') && (!existsSync(dir) || !statSync(dir).isDirectory())) {
     exitWith(
       1,
       `no lake at '${dir}' (LAKE_DIR); run the pipeline (npm start) to fill it, or set LAKE_DIR to the lake's folder`,
     );
   }
-  return dir;
+  return config;
 }
 
 const kilobytes = (bytes: number) => `${Math.max(1, Math.round(bytes / 1024)).toLocaleString('en-US')} kB`;
@@ -59,13 +60,14 @@ async function main(): Promise<void> {
   const args = commandLine();
   const out = resolve(args.out);
   if (!existsSync(dirname(out))) exitWith(2, `--out: no folder '${dirname(out)}'; create it or write elsewhere`);
-  const dir = lakeDir();
+  const config = lakeConfig();
+  const dir = config.LAKE_DIR;
   say(`reading the lake at ${dir}`);
   // DuckDB, then Vega, load only once they are needed (about half a second each), so a mistake in
   // the command line or the lake's place is answered at once.
-  const { openLake } = await import('../lake/index.js');
+  const { openLake, lakeStoreFrom } = await import('../lake/index.js');
   const { NothingToReport, readFigures } = await import('./figures.js');
-  const connection = await openLake(dir);
+  const connection = await openLake(lakeStoreFrom(config));
   const filters = { workspace: args.workspace, since: args.since, slowest: args.top };
   const figures = await readFigures(connection, filters, showStep).catch((err: unknown) => {
     if (err instanceof NothingToReport) nothingToReport(err, dir);

@@ -30,6 +30,8 @@ describe('parseConfig', () => {
       LAKE_FILE_MAX_ROWS: 100000,
       LAKE_FILE_MAX_BYTES: 67108864,
       LAKE_FILE_MAX_AGE_SECONDS: 30,
+      LAKE_COMPACT_TARGET_MB: 128,
+      LAKE_COMPACT_GRACE_SECONDS: 300,
       METRICS_PORT: 9464,
       BIGQUERY_DATASET: 'thena_lake',
       BIGQUERY_LOCATION: 'US',
@@ -50,6 +52,9 @@ describe('parseConfig', () => {
       BIGQUERY_API_ENDPOINT: 'http://127.0.0.1:9050',
       LAKE_DIR: '/srv/lake',
     });
+    expect(parseConfig({ LAKE_DIR: 'gs://my-lake/thena/prod' }).LAKE_DIR).toBe('gs://my-lake/thena/prod');
+    expect(problems({ LAKE_DIR: 's3://my-lake/thena' })[0]).toMatch(/LAKE_DIR.*gs:\/\/<bucket>/);
+    expect(problems({ LAKE_DIR: 'gs://My_Lake' })[0]).toMatch(/LAKE_DIR/);
     expect(config).toMatchObject({
       PORT: 9000,
       INGRESS_AUTH_TOKENS: ['Bearer one', 'Bearer two'],
