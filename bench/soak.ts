@@ -44,6 +44,7 @@ const ports: PipelinePorts = {
   emulatorGrpc: 29680,
   ingress: 29600,
   consumerMetricsBase: 29610,
+  gcs: 29660,
 };
 
 interface Sample {

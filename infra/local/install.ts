@@ -1,23 +1,30 @@
 // `npm run infra:install`: fetches what the local services and tests need (Kafka's jars through
-// Maven, the BigQuery emulator into a virtualenv, promtool for the alert rules' tests, Chromium for
-// the report's), so later starts are fast and offline. Idempotent.
+// Maven, the BigQuery emulator into a virtualenv, fake-gcs-server built from the Go module proxy,
+// DuckDB's httpfs extension from PyPI, promtool for the alert rules' tests, Chromium for the
+// report's), so later starts are fast and offline. Idempotent.
 import { installKafka, kafkaVersion } from '../kafka/kafka.js';
 import { installEmulator } from '../bigquery-emulator/emulator.js';
 import { installPromtool } from '../observability/promtool.js';
 import { installChromium } from '../report/chromium.js';
+import { fakeGcsVersion, installFakeGcs } from '../gcs/fake-gcs.js';
+import { duckdbVersion, installDuckdbExtensions } from '../duckdb/extensions.js';
 
 const started = Date.now();
-const [kafka, emulator, promtool, chromium] = await Promise.allSettled([
+const [kafka, emulator, promtool, chromium, fakeGcs, httpfs] = await Promise.allSettled([
   installKafka(),
   installEmulator(),
   installPromtool(),
   installChromium(),
+  installFakeGcs(),
+  installDuckdbExtensions(),
 ]);
 for (const [name, result] of [
   [`Apache Kafka ${kafkaVersion} jars`, kafka],
   ['BigQuery emulator (local-bigquery)', emulator],
   ['promtool (for the alert rules)', promtool],
   ['Chromium (to render the report)', chromium],
+  [`fake-gcs-server ${fakeGcsVersion} (object storage)`, fakeGcs],
+  [`DuckDB ${duckdbVersion} httpfs extension`, httpfs],
 ] as const) {
   if (result.status === 'rejected') {
     process.stderr.write(`${name}: install failed: ${(result.reason as Error).message}\n`);

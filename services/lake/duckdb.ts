@@ -27,7 +27,7 @@ function columnOrAbsent(c: ColumnDeclaration, present: boolean): string {
 }
 
 /** DuckDB with the extensions the lake needs, loaded from the folder `npm run infra:install` fills, never downloaded. */
-async function openDuckDB(store: LakeStore): Promise<DuckDBConnection> {
+export async function openDuckDB(store: LakeStore): Promise<DuckDBConnection> {
   if (store.location.kind === 'local') return (await DuckDBInstance.create(':memory:')).connect();
   const connection = await (
     await DuckDBInstance.create(':memory:', {
@@ -47,6 +47,22 @@ async function openDuckDB(store: LakeStore): Promise<DuckDBConnection> {
 }
 
 /**
+ * A SELECT of a table's declared columns from Parquet files: a column declared after some files were
+ * written reads as NULL (or its absentAs value) in them; until one file has it, it is in none.
+ */
+export async function selectDeclared(
+  connection: DuckDBConnection,
+  table: TableDefinition,
+  urls: string[],
+): Promise<string> {
+  const read = `read_parquet([${urls.map(quote).join(', ')}], hive_partitioning = false, union_by_name = true)`;
+  const present = new Set(
+    (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${read}`)).getRowObjectsJS().map((r) => r.column_name),
+  );
+  return `SELECT ${table.columns.map((c) => columnOrAbsent(c, present.has(c.name))).join(', ')} FROM ${read}`;
+}
+
+/**
  * Opens an in-memory DuckDB with the lake's tables and their views (the catalogue's by default),
  * and the cross-table views all of whose tables are among them. `lake` is a local folder or a
  * store (a bucket). The files each table reads are listed once, here: the connection is a snapshot
@@ -62,15 +78,12 @@ export async function openLake(
     const folder = await currentFolder(store, table);
     const files = folder === undefined ? [] : await visibleFiles(store, folder);
     if (files.length > 0) {
-      const list = `[${files.map((f) => quote(store.url(f.key))).join(', ')}]`;
-      const read = `read_parquet(${list}, hive_partitioning = false, union_by_name = true)`;
-      // A column declared after the files were written reads as NULL in them; until one file has
-      // it, it is not in the files at all.
-      const present = new Set(
-        (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${read}`)).getRowObjectsJS().map((r) => r.column_name),
+      const select = await selectDeclared(
+        connection,
+        table,
+        files.map((f) => store.url(f.key)),
       );
-      const select = table.columns.map((c) => columnOrAbsent(c, present.has(c.name)));
-      await connection.run(`CREATE VIEW ${table.name} AS SELECT ${select.join(', ')} FROM ${read}`);
+      await connection.run(`CREATE VIEW ${table.name} AS ${select}`);
     } else {
       await connection.run(
         `CREATE TABLE ${table.name} (${table.columns.map((c) => `${c.name} ${duckType(c)}`).join(', ')})`,

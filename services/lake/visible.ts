@@ -18,6 +18,8 @@ export interface CompactionManifest {
   /** File names in the day's folder that the outputs replace. */
   inputs: string[];
   outputs: number;
+  /** When the manifest was committed (ms since the epoch): the grace period runs from here. */
+  committedAt?: number;
 }
 
 export const manifestName = (plan: string) => `_compacting-${plan}.json`;

@@ -16,9 +16,9 @@ describe('BigQuery emulator stopped and restarted under load', () => {
     await sleep(8_000);
 
     await p.stopEmulator();
-    const lakeAtStop = (await lakeContents(p.lakeDir)).facts.request_history!.length;
+    const lakeAtStop = (await lakeContents(p.lake)).facts.request_history!.length;
     await sleep(45_000);
-    const lakeDuring = (await lakeContents(p.lakeDir)).facts.request_history!.length;
+    const lakeDuring = (await lakeContents(p.lake)).facts.request_history!.length;
     // 45 s at 20 webhooks a second: the lake took hundreds of events while BigQuery was away.
     expect(lakeDuring - lakeAtStop).toBeGreaterThan(400);
     const retries = await p.consumer('request-events').metric('thena_consumer_sink_retries_total');

@@ -1,12 +1,13 @@
 // A second instance of every consumer service joins its groups under load, takes partitions and
 // writes, then leaves (SIGTERM, as on a scale-down); twice. Batches are in flight on both sides at
-// every rebalance. Afterwards both sinks' views hold every accepted fact exactly once.
+// every rebalance. The lake is in a bucket (fake-gcs-server), each instance with a scratch folder
+// of its own, as on two machines. Afterwards both sinks' views hold every accepted fact exactly once.
 import { describe, expect, it } from 'vitest';
 import { expectedCounts, expectNothingLost } from '../support/accounting.js';
 import { consumerNames, sleep, usePipeline } from '../support/pipeline.js';
 
 describe('consumer group rebalances under load', () => {
-  const pipeline = usePipeline('faults-rebalance');
+  const pipeline = usePipeline('faults-rebalance', { bucket: true });
 
   it('loses and repeats nothing as second instances join and leave', async () => {
     const p = pipeline();

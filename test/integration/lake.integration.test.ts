@@ -1,10 +1,14 @@
 // Events on the real broker -> the five consumer services (real runtime, Parquet sink) -> files
-// DuckDB reads with the contract's columns and types, and views that give each fact once.
+// DuckDB reads with the contract's columns and types, and views that give each fact once; with
+// the lake in a local folder and in a bucket (fake-gcs-server, read through DuckDB's httpfs).
 import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openLake } from '../../services/lake/duckdb.js';
+import { currentFolder, type LakeStore } from '../../services/lake/index.js';
+import { gcsBucket } from '../../services/lake/stores/gcs.js';
+import type { TableDefinition } from '../../schemas/table.js';
 import {
   requestActivity,
   requestAssignments,
@@ -32,13 +36,35 @@ const viewsOfFacts = [
   ['csat', requestCsat],
 ] as const;
 
-describe('consumer services into the Parquet lake (real broker, DuckDB)', () => {
+/** A second copy of one file of the table, as a crash between a write and its commit would leave. */
+async function plantCopy(lake: string | LakeStore, table: TableDefinition): Promise<void> {
+  if (typeof lake === 'string') {
+    const tableDir = join(lake, table.name);
+    const file = readdirSync(tableDir, { recursive: true, encoding: 'utf8' }).find((f) => f.endsWith('.parquet'));
+    copyFileSync(join(tableDir, file!), join(tableDir, file!.replace(/\.parquet$/, '-planted.parquet')));
+    return;
+  }
+  if (lake.location.kind !== 'gcs') throw new Error('a bucket store expected');
+  const key = (await lake.list((await currentFolder(lake, table))!)).find((f) => f.key.endsWith('.parquet'))!.key;
+  const name = `${lake.location.prefix}/${key}`;
+  await gcsBucket(lake.location)
+    .file(name)
+    .copy(name.replace(/\.parquet$/, '-planted.parquet'));
+}
+
+describe.each([
+  ['a local folder', false],
+  ['a bucket on fake-gcs-server', true],
+])('consumer services into the Parquet lake in %s (real broker, DuckDB)', (_, inBucket) => {
   let fx: LakeFixture;
   const lifecycles = Array.from({ length: 20 }, (_, i) => lifecycle(String(5000 + i)));
   const eventIds = new Set<string>();
 
   beforeAll(async () => {
-    fx = await lakeFixture(inject('kafkaBrokers'));
+    fx = await lakeFixture(
+      inject('kafkaBrokers'),
+      inBucket ? { endpoint: inject('gcsEndpoint'), name: inject('gcsBucket') } : undefined,
+    );
     for (const name of [
       'request-events',
       'request-activity',
@@ -64,7 +90,7 @@ describe('consumer services into the Parquet lake (real broker, DuckDB)', () => 
     const lake = await waitFor(
       'all facts in the lake',
       async () => {
-        const lake = await openLake(fx.lakeDir);
+        const lake = await openLake(fx.lake);
         const [history, activity, csat, rejected] = await Promise.all(
           ['request_history', 'activity', 'csat', 'rejected_events'].map((v) =>
             scalar(lake, `SELECT count(*) FROM ${v}`),
@@ -87,11 +113,9 @@ describe('consumer services into the Parquet lake (real broker, DuckDB)', () => 
     const before = new Map<string, unknown>();
     for (const [view, table] of viewsOfFacts) {
       before.set(view, await scalar(lake, `SELECT count(*) FROM ${view}`));
-      const tableDir = join(fx.lakeDir, table.name);
-      const file = readdirSync(tableDir, { recursive: true, encoding: 'utf8' }).find((f) => f.endsWith('.parquet'));
-      copyFileSync(join(tableDir, file!), join(tableDir, file!.replace(/\.parquet$/, '-planted.parquet')));
+      await plantCopy(fx.lake, table);
     }
-    const planted = await openLake(fx.lakeDir);
+    const planted = await openLake(fx.lake);
     for (const [view, table] of viewsOfFacts) {
       expect((await rows(planted, repeatedFactsSql(table, table.name))).length, table.name).toBeGreaterThan(0);
       expect(await rows(planted, repeatedFactsSql(table, view)), view).toEqual([]);
@@ -116,7 +140,7 @@ describe('consumer services into the Parquet lake (real broker, DuckDB)', () => 
   });
 
   it('stores the contract’s columns with their types, in files DuckDB reads', async () => {
-    const lake = await openLake(fx.lakeDir);
+    const lake = await openLake(fx.lake);
     for (const table of tables) {
       const described = (await lake.runAndReadAll(`DESCRIBE ${table.name}`)).getRowObjectsJS();
       expect(described.map((d) => [d.column_name, d.column_type])).toEqual(
@@ -136,10 +160,15 @@ describe('consumer services into the Parquet lake (real broker, DuckDB)', () => 
   });
 
   it('lays files out as <table>/dt=YYYY-MM-DD/<file>.parquet by the UTC day of event_time', async () => {
-    const lake = await openLake(fx.lakeDir);
+    const lake = await openLake(fx.lake);
+    const files =
+      typeof fx.lake === 'string'
+        ? `${fx.lakeDir}/request_events/dt=*/*.parquet`
+        : `${fx.lake.url((await currentFolder(fx.lake, requestEvents))!)}/dt=*/*.parquet`;
+    expect(await scalar(lake, `SELECT count(*) FROM glob('${files}')`)).toBeGreaterThan(0n);
     const mismatched = await scalar(
       lake,
-      `SELECT count(*) FROM read_parquet('${fx.lakeDir}/request_events/dt=*/*.parquet', hive_partitioning = true, filename = true)
+      `SELECT count(*) FROM read_parquet('${files}', hive_partitioning = true, filename = true)
        WHERE strftime(event_time, '%Y-%m-%d') <> CAST(dt AS VARCHAR)`,
     );
     expect(mismatched).toBe(0n);

@@ -145,7 +145,7 @@ describe('npm start and Ctrl-C', () => {
       await load.stop();
       await expectNothingLost(
         {
-          lakeDir,
+          lake: lakeDir,
           bq: createBigQuery({
             BIGQUERY_PROJECT: 'local-project',
             BIGQUERY_API_ENDPOINT: `http://127.0.0.1:${9050 + offset}`,

@@ -9,6 +9,7 @@ import { topics } from '../../schemas/topics.js';
 import { eventEnvelope } from '../../services/ingress/envelope.js';
 import { classify } from '../../services/ingress/webhook.js';
 import { openLake } from '../../services/lake/duckdb.js';
+import type { LakeStore } from '../../services/lake/store.js';
 import { catalogue } from '../../tables/catalogue.js';
 import type { WebhookLoad } from './load.js';
 
@@ -80,8 +81,8 @@ export interface SinkContents {
   rejected: { source: string; rawBody: string | null; dlq: string }[];
 }
 
-export async function lakeContents(lakeDir: string): Promise<SinkContents> {
-  const lake = await openLake(lakeDir);
+export async function lakeContents(where: string | LakeStore): Promise<SinkContents> {
+  const lake = await openLake(where);
   try {
     const read = async (sql: string) => (await lake.runAndReadAll(sql)).getRowObjectsJS();
     return await contents(read);
@@ -202,14 +203,14 @@ export function expectExact(sink: string, a: Account): void {
  * then asserts that each holds them exactly once. On a timeout the error carries the last count.
  */
 export async function expectSettledExactly(
-  p: { lakeDir: string; bq: BigQuery; project: string; dataset: string },
+  p: { lake: string | LakeStore; bq: BigQuery; project: string; dataset: string },
   load: WebhookLoad,
   timeoutMs = 240_000,
 ): Promise<{ lake: Account; bigquery: Account }> {
   const deadline = Date.now() + timeoutMs;
   const expectations = expectationsOf(load);
   for (;;) {
-    const lake = account(expectations, await lakeContents(p.lakeDir));
+    const lake = account(expectations, await lakeContents(p.lake));
     const bigquery = await bigQueryContents(p.bq, p.project, p.dataset).then(
       (c) => account(expectations, c),
       (err: Error) => err,

@@ -7,6 +7,7 @@ import type { TestProject } from 'vitest/node';
 import './provided.js';
 import { startKafka, type LocalKafka } from '../../infra/kafka/kafka.js';
 import { startEmulator, type LocalEmulator } from '../../infra/bigquery-emulator/emulator.js';
+import { startFakeGcs, type LocalFakeGcs } from '../../infra/gcs/fake-gcs.js';
 import { localDir } from '../../infra/local/paths.js';
 
 export const testPorts = {
@@ -20,16 +21,21 @@ export const testPorts = {
   // A second emulator that outage tests stop and start.
   outageEmulator: 29070,
   outageEmulatorGrpc: 29080,
+  // fake-gcs-server, for the lake in a bucket.
+  gcs: 29076,
 };
+/** The bucket the integration tests' lakes in object storage live in (each under a prefix of its own). */
+export const testBucket = 'test-lake';
 export const testProject = 'test-project';
 
 let kafka: LocalKafka | undefined;
 let emulator: LocalEmulator | undefined;
+let gcs: LocalFakeGcs | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   const dir = join(localDir, 'test');
   const started = Date.now();
-  [kafka, emulator] = await Promise.all([
+  [kafka, emulator, gcs] = await Promise.all([
     startKafka({
       dataDir: join(dir, 'kafka'),
       port: testPorts.kafka,
@@ -43,15 +49,18 @@ export async function setup(project: TestProject): Promise<void> {
       project: testProject,
       fresh: true,
     }),
+    startFakeGcs({ dataDir: join(dir, 'gcs'), port: testPorts.gcs, buckets: [testBucket], fresh: true }),
   ]);
   process.stdout.write(
-    `integration services ready in ${((Date.now() - started) / 1000).toFixed(1)}s: kafka ${kafka.brokers.join(',')}, bigquery ${emulator.endpoint}\n`,
+    `integration services ready in ${((Date.now() - started) / 1000).toFixed(1)}s: kafka ${kafka.brokers.join(',')}, bigquery ${emulator.endpoint}, gcs ${gcs.endpoint}\n`,
   );
   project.provide('kafkaBrokers', kafka.brokers);
   project.provide('bigqueryEndpoint', emulator.endpoint);
   project.provide('bigqueryProject', testProject);
+  project.provide('gcsEndpoint', gcs.endpoint);
+  project.provide('gcsBucket', testBucket);
 }
 
 export async function teardown(): Promise<void> {
-  await Promise.allSettled([kafka?.stop(), emulator?.stop()]);
+  await Promise.allSettled([kafka?.stop(), emulator?.stop(), gcs?.stop()]);
 }

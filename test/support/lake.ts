@@ -12,6 +12,7 @@ import { eventEnvelope } from '../../services/ingress/envelope.js';
 import { consumerMetrics } from '../../services/consumers/runtime/metrics.js';
 import { startConsumer, type RunningConsumer } from '../../services/consumers/runtime/runtime.js';
 import { parquetSink } from '../../services/lake/sink.js';
+import { lakeGenerations, openStore, type LakeStore } from '../../services/lake/index.js';
 import { uniqueName } from './wait.js';
 import type { Sink } from '../../schemas/sink.js';
 import type { TableDefinition } from '../../schemas/table.js';
@@ -25,6 +26,8 @@ export interface LakeFixture {
   eventsTopic: string;
   dlqTopic: string;
   lakeDir: string;
+  /** Where the consumers write and readers read: `lakeDir`, or a bucket's store. */
+  lake: string | LakeStore;
   /** Publishes webhook bodies (objects) as envelopes keyed by request_id; returns their eventIds. */
   publish(bodies: unknown[], workspace?: string): Promise<string[]>;
   /** Publishes raw values (for messages no flattener can read). */
@@ -48,7 +51,14 @@ export interface LakeFixture {
   close(): Promise<void>;
 }
 
-export async function lakeFixture(brokers: string[]): Promise<LakeFixture> {
+/**
+ * `bucket`: the lake in a bucket on fake-gcs-server under a prefix of the fixture's own, written
+ * through the generation store (as the services write it); otherwise a fresh local folder.
+ */
+export async function lakeFixture(
+  brokers: string[],
+  bucket?: { endpoint: string; name: string },
+): Promise<LakeFixture> {
   const kafka = createKafka({ clientId: 'lake-test', brokers, logger: quietLogger });
   const eventsTopic = uniqueName('test.events');
   const dlqTopic = uniqueName('test.dlq');
@@ -59,6 +69,12 @@ export async function lakeFixture(brokers: string[]): Promise<LakeFixture> {
   const producer = createProducer(kafka);
   await producer.connect();
   const lakeDir = mkdtempSync(join(tmpdir(), 'thena-lake-'));
+  const lake: string | LakeStore = bucket
+    ? openStore(
+        { kind: 'gcs', bucket: bucket.name, prefix: uniqueName('lake'), endpoint: bucket.endpoint },
+        { scratchDir: join(lakeDir, 'scratch') },
+      )
+    : lakeDir;
   const running: RunningConsumer[] = [];
 
   return {
@@ -66,6 +82,7 @@ export async function lakeFixture(brokers: string[]): Promise<LakeFixture> {
     eventsTopic,
     dlqTopic,
     lakeDir,
+    lake,
     async publish(bodies, workspace) {
       const ids: string[] = [];
       const messages = bodies.map((body) => {
@@ -98,7 +115,11 @@ export async function lakeFixture(brokers: string[]): Promise<LakeFixture> {
           },
         },
         kafka,
-        sink: sink ? sink(declared) : parquetSink({ lakeDir, table: declared }),
+        sink: sink
+          ? sink(declared)
+          : typeof lake === 'string'
+            ? parquetSink({ lakeDir, table: declared })
+            : await lakeGenerations(lake).writer(declared, 1),
         publish: async (m) => void (await producer.send({ topic: m.topic, acks: -1, messages: [m] })),
         deadLetterTopic: dlqTopic,
         logger: quietLogger,

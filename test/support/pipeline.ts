@@ -6,6 +6,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startKafka, type LocalKafka } from '../../infra/kafka/kafka.js';
 import { startEmulator, type LocalEmulator } from '../../infra/bigquery-emulator/emulator.js';
+import { startFakeGcs, type LocalFakeGcs } from '../../infra/gcs/fake-gcs.js';
+import { openStore, parseLakeLocation, type LakeStore } from '../../services/lake/index.js';
 import { localDir, repoRoot } from '../../infra/local/paths.js';
 import { startProcess, waitUntilReady, type ManagedProcess } from '../../infra/local/process.js';
 import { topics } from '../../schemas/topics.js';
@@ -34,6 +36,8 @@ export interface PipelinePorts {
   ingress: number;
   /** Consumer metrics ports are taken from here up: two per service (a second instance each). */
   consumerMetricsBase: number;
+  /** fake-gcs-server, when the lake is in a bucket. */
+  gcs: number;
 }
 
 export interface PipelineOptions {
@@ -47,6 +51,11 @@ export interface PipelineOptions {
    * do. Crashes are counted either way (Service.crashes).
    */
   supervise?: boolean;
+  /**
+   * The lake in a bucket on a fake-gcs-server of the pipeline's own, as several machines would
+   * share it: each consumer instance with a scratch folder of its own. Otherwise a local folder.
+   */
+  bucket?: boolean;
 }
 
 /** One process of the pipeline that can be started, stopped and killed again and again. */
@@ -129,6 +138,8 @@ export class Service {
 export class Pipeline {
   readonly dir: string;
   readonly lakeDir: string;
+  /** The lake as readers open it: the local folder, or the bucket's store. */
+  readonly lake: string | LakeStore;
   readonly spoolDir: string;
   readonly logDir: string;
   readonly project = 'faults-project';
@@ -142,6 +153,7 @@ export class Pipeline {
   readonly env: Record<string, string>;
   private kafka: LocalKafka | undefined;
   private emulator: LocalEmulator | undefined;
+  private gcs: LocalFakeGcs | undefined;
 
   private constructor(readonly options: PipelineOptions) {
     const { ports } = options;
@@ -157,8 +169,16 @@ export class Pipeline {
       BIGQUERY_API_ENDPOINT: `http://127.0.0.1:${ports.emulator}`,
       LAKE_DIR: this.lakeDir,
       LOG_LEVEL: 'info',
+      ...(options.bucket
+        ? { LAKE_DIR: 'gs://pipeline-lake/lake', LAKE_GCS_ENDPOINT: `http://127.0.0.1:${ports.gcs}` }
+        : {}),
       ...options.env,
     });
+    this.lake = options.bucket
+      ? openStore(parseLakeLocation(env.LAKE_DIR, env.LAKE_GCS_ENDPOINT), {
+          scratchDir: join(this.dir, 'scratch', 'tests'),
+        })
+      : this.lakeDir;
     const launch = (name: string, entry: string, args: string[], extra: Record<string, string>) => (n: number) =>
       startProcess({
         name,
@@ -182,7 +202,11 @@ export class Pipeline {
       const port = ports.consumerMetricsBase + index * 2 + instance;
       return new Service(
         `${name}#${instance}`,
-        launch(`${name}-${instance}`, 'consumers/main.ts', [name], { METRICS_PORT: String(port) }),
+        launch(`${name}-${instance}`, 'consumers/main.ts', [name], {
+          METRICS_PORT: String(port),
+          // Each instance a machine of its own: its own scratch folder for files on their way up.
+          LAKE_SCRATCH_DIR: join(this.dir, 'scratch', `${name}-${instance}`),
+        }),
         `http://127.0.0.1:${port}`,
         options.supervise ?? false,
       );
@@ -212,7 +236,11 @@ export class Pipeline {
     rmSync(p.dir, { recursive: true, force: true });
     mkdirSync(p.lakeDir, { recursive: true });
     try {
-      const started = await Promise.allSettled([p.startKafka(true), p.startEmulator(true)]);
+      const started = await Promise.allSettled([
+        p.startKafka(true),
+        p.startEmulator(true),
+        ...(options.bucket ? [p.startGcs()] : []),
+      ]);
       for (const s of started) if (s.status === 'rejected') throw s.reason;
       await ensureTopics(
         createKafka({ clientId: 'pipeline-setup', brokers: p.brokers, logger: quietLogger }),
@@ -256,6 +284,15 @@ export class Pipeline {
     });
   }
 
+  async startGcs(): Promise<void> {
+    this.gcs = await startFakeGcs({
+      dataDir: join(this.dir, 'gcs'),
+      port: this.options.ports.gcs,
+      buckets: ['pipeline-lake'],
+      fresh: true,
+    });
+  }
+
   async stopEmulator(): Promise<void> {
     await this.emulator?.stop();
     this.emulator = undefined;
@@ -294,12 +331,14 @@ export class Pipeline {
       .map((s) => ({ name: s.name, pid: s.pid! }));
     if (this.kafka) out.push({ name: 'kafka', pid: this.kafka.process.pid });
     if (this.emulator) out.push({ name: 'bigquery-emulator', pid: this.emulator.process.pid });
+    if (this.gcs) out.push({ name: 'fake-gcs-server', pid: this.gcs.process.pid });
     return out;
   }
 
   async close(): Promise<void> {
     await Promise.allSettled(this.services().map((s) => s.stop()));
-    await Promise.allSettled([this.stopKafka(), this.stopEmulator()]);
+    await Promise.allSettled([this.stopKafka(), this.stopEmulator(), this.gcs?.stop()]);
+    this.gcs = undefined;
   }
 }
 
@@ -311,6 +350,7 @@ export const faultPorts: PipelinePorts = {
   emulatorGrpc: 29480,
   ingress: 29400,
   consumerMetricsBase: 29410,
+  gcs: 29460,
 };
 
 /** Settings that make the consumers roll files and BigQuery batches every second. */
@@ -326,7 +366,7 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * For a fault test file: a fresh pipeline (fault ports, busy consumers) started before its tests and
  * closed after them. Returns a getter, since the pipeline exists only once beforeAll has run.
  */
-export function usePipeline(name: string, options: { supervise?: boolean } = {}): () => Pipeline {
+export function usePipeline(name: string, options: { supervise?: boolean; bucket?: boolean } = {}): () => Pipeline {
   let p: Pipeline | undefined;
   beforeAll(async () => {
     p = await Pipeline.start({ name, ports: faultPorts, env: busyConsumers, ...options });

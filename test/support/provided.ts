@@ -5,5 +5,8 @@ declare module 'vitest' {
     kafkaBrokers: string[];
     bigqueryEndpoint: string;
     bigqueryProject: string;
+    /** fake-gcs-server's endpoint, and a bucket on it. */
+    gcsEndpoint: string;
+    gcsBucket: string;
   }
 }
