@@ -21,6 +21,8 @@ export interface SmallFilesOptions {
   tables?: readonly TableDefinition[];
   /** Files written at once. */
   concurrency?: number;
+  /** The first digit of the request ids (1 to 8), so two calls can write different requests. */
+  idDigit?: number;
 }
 
 /** Writes the files; returns how many were written. */
@@ -35,7 +37,7 @@ export async function writeSmallFiles(store: LakeStore, o: SmallFilesOptions): P
       const first = offset;
       const messages = [];
       for (let r = 0; r < o.requestsPerFile; r++) {
-        const id = `${d + 1}${String(f).padStart(5, '0')}${String(r).padStart(4, '0')}`;
+        const id = `${(o.idDigit ?? 1) + d}${String(f).padStart(5, '0')}${String(r).padStart(4, '0')}`;
         // Created during the day, its six steps a minute apart: all within the day.
         const at = new Date(Date.parse(`${day}T00:00:00Z`) + ((f * o.requestsPerFile + r) % 80_000) * 1000);
         for (const body of lifecycle(id, 6, 'TEAM1', at).bodies) messages.push(envelopeMessage(body, offset++, at));
