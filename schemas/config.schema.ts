@@ -242,7 +242,7 @@ export const configSchema = {
       type: 'integer',
       minimum: 1,
       description:
-        'Opt-in: `npm run migrate` (and each service migrating at start) sets this partition expiration on every table, so BigQuery drops day partitions past it; set it with LAKE_RETENTION_DAYS. Unset: no expiration (an expiration set before is removed).',
+        'Opt-in: `npm run migrate` (and each service migrating at start) sets this partition expiration on every table, so BigQuery drops day partitions past it; set it with LAKE_RETENTION_DAYS. Unset: migrate leaves the expiration of each table as it is.',
       'x-expected': 'a positive number of days, e.g. 400',
     },
     BIGQUERY_API_ENDPOINT: {

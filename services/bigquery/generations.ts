@@ -95,7 +95,7 @@ export function bigQueryGenerations(bq: BigQuery, datasetName: string): Generati
     current: (t) => currentGeneration(dataset, t),
     async prepare(t, next) {
       const labels = { [versionLabel]: String(next.version) };
-      await ensureTable(dataset, { ...t, name: generationTable(t, next.generation) }, emptyReport(), labels);
+      await ensureTable(dataset, { ...t, name: generationTable(t, next.generation) }, emptyReport(), { labels });
     },
     async writer(t, generation) {
       return bigQuerySink({ bq, dataset: datasetName, table: { ...t, name: generationTable(t, generation) } });

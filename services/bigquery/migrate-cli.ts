@@ -24,7 +24,11 @@ runService('migrate', async () => {
     process.stdout.write('BIGQUERY_PROJECT is not set: nothing to migrate in BigQuery.\n');
     return;
   }
-  const report = await migrate(bq, { dataset: config.BIGQUERY_DATASET, location: config.BIGQUERY_LOCATION });
+  const report = await migrate(bq, {
+    dataset: config.BIGQUERY_DATASET,
+    location: config.BIGQUERY_LOCATION,
+    partitionExpirationDays: config.BIGQUERY_PARTITION_EXPIRATION_DAYS,
+  });
   for (const [what, items] of Object.entries(report)) {
     for (const item of items as string[]) process.stdout.write(`${what.padEnd(10)} ${item}\n`);
   }

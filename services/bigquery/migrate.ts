@@ -16,6 +16,8 @@ export interface MigrateOptions {
   location: string;
   /** The tables and their views; the catalogue's by default. */
   tables?: readonly TableDefinition[];
+  /** Days after which BigQuery drops a day partition (BIGQUERY_PARTITION_EXPIRATION_DAYS); unset leaves it. */
+  partitionExpirationDays?: number;
 }
 
 /** Brings the dataset to the declared state; a second run reports everything unchanged. */
@@ -29,7 +31,10 @@ export async function migrate(bq: BigQuery, opts: MigrateOptions): Promise<Migra
     generations.set(table.name, current.generation);
     // A table created now is generation 1 of the declared version.
     const labels = { thena_version: String(table.version) };
-    await ensureTable(dataset, { ...table, name: generationTable(table, current.generation) }, report, labels);
+    await ensureTable(dataset, { ...table, name: generationTable(table, current.generation) }, report, {
+      labels,
+      partitionExpirationDays: opts.partitionExpirationDays,
+    });
     if (current.version < table.version) {
       report.behind.push(
         `table ${table.name}: generation ${current.generation} was built with version ${current.version}, declared ${table.version}; run npm run rebuild -- --table ${table.name} --sink bigquery`,

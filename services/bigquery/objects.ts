@@ -87,9 +87,12 @@ export async function ensureTable(
   dataset: Dataset,
   table: TableDeclaration,
   report: MigrationReport,
-  labels: Record<string, string> = {},
+  opts: { labels?: Record<string, string>; partitionExpirationDays?: number } = {},
 ): Promise<void> {
   const handle = dataset.table(table.name);
+  const labels = opts.labels ?? {};
+  const expirationMs =
+    opts.partitionExpirationDays === undefined ? undefined : String(opts.partitionExpirationDays * 86_400_000);
   let metadata: TableMetadata;
   try {
     [metadata] = await handle.getMetadata();
@@ -98,7 +101,7 @@ export async function ensureTable(
     try {
       await dataset.createTable(table.name, {
         schema: { fields: bigQuerySchema(table) },
-        timePartitioning: { type: 'DAY', field: table.partitionColumn },
+        timePartitioning: { type: 'DAY', field: table.partitionColumn, expirationMs },
         clustering: { fields: [...table.clustering] },
         description: table.description,
         labels,
@@ -117,10 +120,14 @@ export async function ensureTable(
         'partitioning cannot change in place: recreate the table (copy its rows first).',
     );
   }
+  if (expirationMs !== undefined && String(metadata.timePartitioning?.expirationMs ?? '') !== expirationMs) {
+    await handle.setMetadata({ timePartitioning: { ...metadata.timePartitioning, expirationMs } });
+    report.altered.push(`table ${table.name}: partitions expire after ${opts.partitionExpirationDays} days`);
+  }
   const live = (metadata.schema?.fields ?? []) as BigQueryField[];
   const additions = planColumns(table, live);
   if (additions.length === 0) {
-    report.unchanged.push(`table ${table.name}`);
+    if (!report.altered.some((a) => a.startsWith(`table ${table.name}:`))) report.unchanged.push(`table ${table.name}`);
     return;
   }
   await handle.setMetadata({ schema: { fields: [...live, ...additions] } });

@@ -90,7 +90,12 @@ async function buildStores(table: TableDefinition, config: Config, registry: Reg
   }
   if (config.BIGQUERY_MIGRATE_ON_START) {
     const report = await keepTrying(
-      () => migrate(bq, { dataset: config.BIGQUERY_DATASET, location: config.BIGQUERY_LOCATION }),
+      () =>
+        migrate(bq, {
+          dataset: config.BIGQUERY_DATASET,
+          location: config.BIGQUERY_LOCATION,
+          partitionExpirationDays: config.BIGQUERY_PARTITION_EXPIRATION_DAYS,
+        }),
       {
         ...startupBackoff,
         retryIf: isRetryable,

@@ -76,7 +76,11 @@ async function stores(config: Config, sink: string | undefined): Promise<Generat
   const bq = createBigQuery(config);
   if (sink === 'bigquery' && !bq) fail('--sink bigquery: BIGQUERY_PROJECT is not set');
   if (bq && sink !== 'parquet') {
-    await migrate(bq, { dataset: config.BIGQUERY_DATASET, location: config.BIGQUERY_LOCATION });
+    await migrate(bq, {
+      dataset: config.BIGQUERY_DATASET,
+      location: config.BIGQUERY_LOCATION,
+      partitionExpirationDays: config.BIGQUERY_PARTITION_EXPIRATION_DAYS,
+    });
     out.push(bigQueryGenerations(bq, config.BIGQUERY_DATASET));
   }
   return out;

@@ -69,6 +69,20 @@ describe('migrate (emulator)', () => {
       /request_events.status is NULLABLE STRING in BigQuery but declared NULLABLE INT64/,
     );
   });
+
+  it('sets the partition expiration BIGQUERY_PARTITION_EXPIRATION_DAYS names, on new and existing tables', async () => {
+    const bq = client();
+    const dataset = uniqueName('expiry');
+    await migrate(bq, { dataset, location: 'US', tables: [requestEvents], partitionExpirationDays: 400 });
+    const expiration = async () =>
+      (await bq.dataset(dataset).table('request_events').getMetadata())[0].timePartitioning?.expirationMs;
+    expect(await expiration()).toBe(String(400 * 86_400_000));
+    const changed = await migrate(bq, { dataset, location: 'US', tables: [requestEvents], partitionExpirationDays: 30 });
+    expect(changed.altered).toEqual(['table request_events: partitions expire after 30 days']);
+    expect(await expiration()).toBe(String(30 * 86_400_000));
+    const again = await migrate(bq, { dataset, location: 'US', tables: [requestEvents], partitionExpirationDays: 30 });
+    expect(again.altered).toEqual([]);
+  });
 });
 
 describe('BigQuery sink (real broker, emulator)', () => {
