@@ -4,9 +4,9 @@
 import { join } from 'node:path';
 import type { LakeLocation } from './store.js';
 
-/** Where DuckDB looks for extensions: DUCKDB_EXTENSION_DIR, or the one infra:install fills. */
+/** Where DuckDB looks for extensions: the folder infra:install fills. */
 export function duckdbExtensionDir(): string {
-  return process.env.DUCKDB_EXTENSION_DIR ?? join(import.meta.dirname, '../../.local/duckdb/extensions');
+  return join(import.meta.dirname, '../../.local/duckdb/extensions');
 }
 
 const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;

@@ -77,7 +77,12 @@ describe('migrate (emulator)', () => {
     const expiration = async () =>
       (await bq.dataset(dataset).table('request_events').getMetadata())[0].timePartitioning?.expirationMs;
     expect(await expiration()).toBe(String(400 * 86_400_000));
-    const changed = await migrate(bq, { dataset, location: 'US', tables: [requestEvents], partitionExpirationDays: 30 });
+    const changed = await migrate(bq, {
+      dataset,
+      location: 'US',
+      tables: [requestEvents],
+      partitionExpirationDays: 30,
+    });
     expect(changed.altered).toEqual(['table request_events: partitions expire after 30 days']);
     expect(await expiration()).toBe(String(30 * 86_400_000));
     const again = await migrate(bq, { dataset, location: 'US', tables: [requestEvents], partitionExpirationDays: 30 });

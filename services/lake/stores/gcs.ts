@@ -8,7 +8,7 @@
 // the compaction's inputs, so nobody else writes that name with other rows.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Storage, type Bucket } from '@google-cloud/storage';
@@ -53,56 +53,32 @@ function alive(pid: number): boolean {
   }
 }
 
-export function gcsStore(location: GcsLocation, scratchBase = join(tmpdir(), 'thena-lake-scratch')): LakeStore {
-  const bucket = gcsBucket(location);
-  const scratch = processScratch(scratchBase);
-  const nameOf = (key: string) => keyOf(location.prefix, key);
+/** Uploads a finished local file as `name`, never over an existing object; resolves with its size. */
+async function uploadOnce(bucket: Bucket, localPath: string, name: string): Promise<number> {
+  const { size } = await stat(localPath);
+  try {
+    await bucket.upload(localPath, {
+      destination: name,
+      resumable: size > resumableFrom,
+      preconditionOpts: { ifGenerationMatch: 0 },
+      metadata: { contentType: 'application/vnd.apache.parquet' },
+    });
+  } catch (err) {
+    if (statusOf(err) !== 412) throw err;
+  }
+  return size;
+}
 
-  const upload = async (localPath: string, key: string): Promise<number> => {
-    const { size } = await stat(localPath);
-    try {
-      await bucket.upload(localPath, {
-        destination: nameOf(key),
-        resumable: size > resumableFrom,
-        preconditionOpts: { ifGenerationMatch: 0 },
-        metadata: { contentType: 'application/vnd.apache.parquet' },
-      });
-    } catch (err) {
-      if (statusOf(err) !== 412) throw err;
-    }
-    return size;
-  };
-
+/** Small JSON objects (manifests, generation pointers): read, replace, or create only if absent. */
+function textObjects(bucket: Bucket, nameOf: (key: string) => string) {
+  const save = (key: string, text: string, ifAbsent: boolean) =>
+    bucket.file(nameOf(key)).save(text, {
+      resumable: false,
+      contentType: 'application/json',
+      ...(ifAbsent ? { preconditionOpts: { ifGenerationMatch: 0 } } : {}),
+    });
   return {
-    location,
-    async writeParquet(table, rows, key) {
-      const local = join(scratch, `${randomBytes(6).toString('hex')}.parquet`);
-      try {
-        const written = await writeParquetFile(table, rows, local);
-        await upload(local, key);
-        return written;
-      } finally {
-        await rm(local, { force: true });
-      }
-    },
-    async publishFile(localPath, key) {
-      await upload(localPath, key);
-      await rm(localPath, { force: true });
-    },
-    async list(prefix) {
-      const folder = nameOf(prefix).replace(/\/?$/, '/');
-      const [files] = await bucket.getFiles({ prefix: folder, autoPaginate: true });
-      const strip = location.prefix ? location.prefix.length + 1 : 0;
-      return files.map((f) => ({ key: f.name.slice(strip), bytes: Number(f.metadata.size ?? 0) }));
-    },
-    async remove(key) {
-      await bucket.file(nameOf(key)).delete({ ignoreNotFound: true });
-    },
-    async removeAll(prefix) {
-      const folder = nameOf(prefix).replace(/\/?$/, '/');
-      await bucket.deleteFiles({ prefix: folder, force: true });
-    },
-    async readText(key) {
+    async readText(key: string) {
       try {
         const [data] = await bucket.file(nameOf(key)).download();
         return data.toString('utf8');
@@ -111,26 +87,55 @@ export function gcsStore(location: GcsLocation, scratchBase = join(tmpdir(), 'th
         throw err;
       }
     },
-    async writeText(key, text) {
-      await bucket.file(nameOf(key)).save(text, { resumable: false, contentType: 'application/json' });
-    },
-    async createText(key, text) {
+    writeText: (key: string, text: string) => save(key, text, false),
+    async createText(key: string, text: string) {
       try {
-        await bucket.file(nameOf(key)).save(text, {
-          resumable: false,
-          contentType: 'application/json',
-          preconditionOpts: { ifGenerationMatch: 0 },
-        });
+        await save(key, text, true);
         return true;
       } catch (err) {
         if (statusOf(err) === 412) return false;
         throw err;
       }
     },
-    url: (key) => `gs://${location.bucket}/${nameOf(key)}`,
-    scratchDir() {
-      return scratch;
+  };
+}
+
+export function gcsStore(location: GcsLocation, scratchBase = join(tmpdir(), 'thena-lake-scratch')): LakeStore {
+  const bucket = gcsBucket(location);
+  const scratch = processScratch(scratchBase);
+  const nameOf = (key: string) => keyOf(location.prefix, key);
+  const folderName = (prefix: string) => nameOf(prefix).replace(/\/?$/, '/');
+  const strip = location.prefix ? location.prefix.length + 1 : 0;
+
+  return {
+    location,
+    ...textObjects(bucket, nameOf),
+    async writeParquet(table, rows, key) {
+      const local = join(scratch, `${randomBytes(6).toString('hex')}.parquet`);
+      try {
+        const written = await writeParquetFile(table, rows, local);
+        await uploadOnce(bucket, local, nameOf(key));
+        return written;
+      } finally {
+        await rm(local, { force: true });
+      }
     },
+    async publishFile(localPath, key) {
+      await uploadOnce(bucket, localPath, nameOf(key));
+      await rm(localPath, { force: true });
+    },
+    async list(prefix) {
+      const [files] = await bucket.getFiles({ prefix: folderName(prefix), autoPaginate: true });
+      return files.map((f) => ({ key: f.name.slice(strip), bytes: Number(f.metadata.size ?? 0) }));
+    },
+    async remove(key) {
+      await bucket.file(nameOf(key)).delete({ ignoreNotFound: true });
+    },
+    async removeAll(prefix) {
+      await bucket.deleteFiles({ prefix: folderName(prefix), force: true });
+    },
+    url: (key) => `gs://${location.bucket}/${nameOf(key)}`,
+    scratchDir: () => scratch,
   };
 }
 
@@ -143,5 +148,4 @@ export async function ensureBucket(location: GcsLocation): Promise<void> {
       if (statusOf(err) !== 409) throw err;
     });
   }
-  await mkdir(tmpdir(), { recursive: true });
 }
