@@ -269,6 +269,13 @@ export const configSchema = {
         "npm start only: added to every port it opens for its own services (Kafka 9092-9093, the emulator 9050 and 9060, the consumers' metrics 9101-9107), so a second stack can run beside a first. The ingress listens on PORT.",
       'x-expected': 'an integer from 0 to 20000, e.g. 1000',
     },
+    LOCAL_LAKE_IN_BUCKET: {
+      type: 'boolean',
+      default: false,
+      description:
+        'npm start only: put the lake in a bucket (gs://thena-lake/lake) on a local fake-gcs-server (port 4443 + LOCAL_PORT_OFFSET) instead of the folder data/lake, as a lake shared by several machines would be.',
+      'x-expected': 'true or false',
+    },
     LOG_LEVEL: {
       type: 'string',
       enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
@@ -321,6 +328,7 @@ export const configSchema = {
     'LAKE_DIR',
     'LAKE_COMPACT_TARGET_MB',
     'LAKE_COMPACT_GRACE_SECONDS',
+    'LOCAL_LAKE_IN_BUCKET',
     'BIGQUERY_DATASET',
     'LOG_LEVEL',
   ],

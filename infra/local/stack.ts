@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import { startKafka, type LocalKafka } from '../kafka/kafka.js';
 import { startEmulator, type LocalEmulator } from '../bigquery-emulator/emulator.js';
+import { startFakeGcs, type LocalFakeGcs } from '../gcs/fake-gcs.js';
 import { localDir, repoRoot } from './paths.js';
 import { assertPortsFree, startProcess, type ManagedProcess } from './process.js';
 import { pipelineServices, type ServiceEntry } from './services.js';
@@ -28,14 +29,17 @@ import { createBigQuery } from '../../services/shared/bigquery.js';
 import { migrate } from '../../services/bigquery/index.js';
 
 /** npm start's own ports, before LOCAL_PORT_OFFSET is added. */
-const basePorts = { kafka: 9092, kafkaController: 9093, emulator: 9050, emulatorGrpc: 9060 };
+const basePorts = { kafka: 9092, kafkaController: 9093, emulator: 9050, emulatorGrpc: 9060, gcs: 4443 };
 export const localProject = 'local-project';
+/** With LOCAL_LAKE_IN_BUCKET, the lake's place on the local fake-gcs-server. */
+export const localLakeBucket = 'thena-lake';
 /** How long a service that exited unexpectedly waits before it is started again. */
 const restartDelayMs = 2_000;
 
 interface Infrastructure {
   kafka?: LocalKafka;
   emulator?: LocalEmulator;
+  gcs?: LocalFakeGcs;
 }
 
 /** Starts Kafka and the emulator where the configuration names none; on a failure stops what started. */
@@ -59,12 +63,18 @@ async function startInfrastructure(config: Config, given: Set<EnvName>, stateDir
           grpcPort: basePorts.emulatorGrpc + offset,
           project: localProject,
         }));
-  const [k, e] = await Promise.allSettled([kafka, emulator]);
+  const gcs =
+    config.LOCAL_LAKE_IN_BUCKET && !given.has('LAKE_DIR')
+      ? (log.info('LOCAL_LAKE_IN_BUCKET: starting a local fake-gcs-server for the lake (the first start builds it)'),
+        startFakeGcs({ dataDir: join(stateDir, 'gcs'), port: basePorts.gcs + offset, buckets: [localLakeBucket] }))
+      : undefined;
+  const [k, e, g] = await Promise.allSettled([kafka, emulator, gcs]);
   const started: Infrastructure = {
     kafka: k.status === 'fulfilled' ? k.value : undefined,
     emulator: e.status === 'fulfilled' ? e.value : undefined,
+    gcs: g.status === 'fulfilled' ? g.value : undefined,
   };
-  const failed = [k, e].find((r) => r.status === 'rejected');
+  const failed = [k, e, g].find((r) => r.status === 'rejected');
   if (failed) {
     await stopInfrastructure(started);
     throw failed.reason;
@@ -73,7 +83,7 @@ async function startInfrastructure(config: Config, given: Set<EnvName>, stateDir
 }
 
 async function stopInfrastructure(infra: Infrastructure): Promise<void> {
-  await Promise.allSettled([infra.emulator?.stop(), infra.kafka?.stop()]);
+  await Promise.allSettled([infra.emulator?.stop(), infra.kafka?.stop(), infra.gcs?.stop()]);
 }
 
 /** The services' environment: the given one, pointed at the local Kafka and emulator if started. */
@@ -83,6 +93,10 @@ function servicesEnvironment(infra: Infrastructure): NodeJS.ProcessEnv {
   if (infra.emulator) {
     env.BIGQUERY_PROJECT = localProject;
     env.BIGQUERY_API_ENDPOINT = infra.emulator.endpoint;
+  }
+  if (infra.gcs) {
+    env.LAKE_DIR = `gs://${localLakeBucket}/lake`;
+    env.LAKE_GCS_ENDPOINT = infra.gcs.endpoint;
   }
   env.LAKE_DIR ??= join(repoRoot, 'data/lake');
   env.HOST ??= '127.0.0.1';
@@ -181,9 +195,12 @@ function printSummary(config: Config, env: NodeJS.ProcessEnv, infra: Infrastruct
         ? `${infra.emulator.endpoint}, project ${localProject}  (log: ${infra.emulator.process.logFile})`
         : `project ${env.BIGQUERY_PROJECT ?? '(none: sink off)'}`,
     ],
-    ['lake', env.LAKE_DIR!],
+    ['lake', `${env.LAKE_DIR!}${infra.gcs ? ` on ${infra.gcs.endpoint}  (log: ${infra.gcs.process.logFile})` : ''}`],
     ...pipelineServices.map((s): [string, string] => [s.name, where(s)]),
-    ['query', 'npm run query -- "SELECT * FROM request_latest"'],
+    [
+      'query',
+      `${infra.gcs ? `LAKE_DIR=${env.LAKE_DIR} LAKE_GCS_ENDPOINT=${env.LAKE_GCS_ENDPOINT} ` : ''}npm run query -- "SELECT * FROM request_latest"`,
+    ],
   ];
   process.stdout.write(
     `\nThe pipeline is running (service logs under ${join(env.LOCAL_STATE_DIR!, 'logs')}). Ctrl-C stops it.\n` +

@@ -37,6 +37,7 @@ describe('parseConfig', () => {
       BIGQUERY_LOCATION: 'US',
       BIGQUERY_MIGRATE_ON_START: true,
       LOCAL_PORT_OFFSET: 0,
+      LOCAL_LAKE_IN_BUCKET: false,
       LOG_LEVEL: 'info',
       THENA_API_REQUESTS_PER_SECOND: 5,
       THENA_API_TIMEOUT_MS: 60000,
