@@ -3,3 +3,4 @@
 export { bigQuerySink, insertIdFor, insertLimits, timestampText, toBigQueryRow } from './sink.js';
 export { migrate, MigrationError, type MigrateOptions, type MigrationReport } from './migrate.js';
 export { bigQueryGenerations, generationTable } from './generations.js';
+export { eraseFromBigQuery } from './erasure.js';

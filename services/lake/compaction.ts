@@ -59,7 +59,7 @@ export function daysBefore(date: Date, days: number): string {
 export async function compact(o: CompactOptions): Promise<CompactReport> {
   const say = o.say ?? (() => undefined);
   const report: CompactReport = { compacted: [], expired: [] };
-  const pending: { store: LakeStore; day: string; manifest: CompactionManifest; plan: string; at: number }[] = [];
+  const pending: PendingRemoval[] = [];
   const duck = await openDuckDB(o.store);
   try {
     for (const table of o.tables) {
@@ -103,7 +103,7 @@ export async function compact(o: CompactOptions): Promise<CompactReport> {
   return report;
 }
 
-function groupByDay(files: StoredFile[]): Map<string, StoredFile[]> {
+export function groupByDay(files: StoredFile[]): Map<string, StoredFile[]> {
   const days = new Map<string, StoredFile[]>();
   for (const f of files) {
     const day = folderOf(f.key);
@@ -120,11 +120,11 @@ function groupByDay(files: StoredFile[]): Map<string, StoredFile[]> {
  * manifest removed), 'committed' ones are queued to finish. Returns the day's files as they stand
  * for the next merge, without those a committed manifest replaces.
  */
-async function resume(
+export async function resume(
   store: LakeStore,
   dayFolder: string,
   files: StoredFile[],
-  pending: { store: LakeStore; day: string; manifest: CompactionManifest; plan: string; at: number }[],
+  pending: PendingRemoval[],
   dryRun = false,
 ): Promise<StoredFile[]> {
   let live = files.filter((f) => !f.inProgress);
@@ -154,17 +154,22 @@ function planDay(files: StoredFile[], targetBytes: number): { inputs: StoredFile
   return { inputs, bytes: inputs.reduce((s, f) => s + f.bytes, 0) };
 }
 
-/** Merges `inputs` into files of about the target size, uploads them hidden, and commits the manifest. */
-async function mergeDay(
+/**
+ * Replaces `inputs` by files of about the target size holding their rows (less those `where`
+ * excludes, for an erasure): written to scratch, uploaded hidden, then traded for the inputs by
+ * committing the manifest. The inputs stay until `finish` removes them.
+ */
+export async function mergeDay(
   duck: DuckDBConnection,
-  o: CompactOptions,
+  o: { store: LakeStore; targetBytes: number },
   table: TableDefinition,
   dayFolder: string,
   inputs: StoredFile[],
+  where?: string,
 ): Promise<{ manifest: CompactionManifest; plan: string; bytes: number }> {
   const names = inputs.map((f) => nameOf(f.key));
   const plan = createHash('sha256')
-    .update(`${dayFolder}\n${names.join('\n')}`)
+    .update(`${dayFolder}\n${names.join('\n')}\n${where ?? ''}`)
     .digest('hex')
     .slice(0, 16);
   const scratch = join(o.store.scratchDir(), `compact-${plan}`);
@@ -176,8 +181,9 @@ async function mergeDay(
       table,
       inputs.map((f) => o.store.url(f.key)),
     );
+    const kept = where === undefined ? select : `SELECT * FROM (${select}) WHERE ${where}`;
     const sql =
-      `COPY (${select} ORDER BY ${table.partitionColumn}) TO '${scratch.replaceAll("'", "''")}' ` +
+      `COPY (${kept} ORDER BY ${table.partitionColumn}) TO '${scratch.replaceAll("'", "''")}' ` +
       `(FORMAT parquet, COMPRESSION zstd, FILE_SIZE_BYTES ${o.targetBytes}, FILENAME_PATTERN 'part_{i}')`;
     await duck.run(sql);
     const parts = (await readdir(scratch)).filter((f) => f.endsWith('.parquet')).sort(byPartNumber);
@@ -202,12 +208,17 @@ async function mergeDay(
 
 const byPartNumber = (a: string, b: string) => Number(/\d+/.exec(a)?.[0]) - Number(/\d+/.exec(b)?.[0]);
 
+/** A committed replacement whose inputs are still to be removed. */
+export interface PendingRemoval {
+  store: LakeStore;
+  day: string;
+  manifest: CompactionManifest;
+  plan: string;
+  at: number;
+}
+
 /** After the grace period, removes what each committed manifest replaced, then the manifest. */
-async function finish(
-  pending: { store: LakeStore; day: string; manifest: CompactionManifest; plan: string; at: number }[],
-  graceMs: number,
-  say: (line: string) => void,
-): Promise<void> {
+export async function finish(pending: PendingRemoval[], graceMs: number, say: (line: string) => void): Promise<void> {
   if (pending.length === 0) return;
   const wait = Math.max(0, ...pending.map((p) => p.at + graceMs - Date.now()));
   if (wait > 0) {

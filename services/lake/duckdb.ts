@@ -17,7 +17,7 @@ const duckType = (c: ColumnDeclaration): string => {
   const base = { STRING: 'VARCHAR', INT64: 'BIGINT', TIMESTAMP: 'TIMESTAMP', BOOL: 'BOOLEAN' }[c.type];
   return c.mode === 'REPEATED' ? `${base}[]` : base;
 };
-const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
+export const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** A column as the base view reads it: NULL (or its absentAs value) in files written before it existed. */
 function columnOrAbsent(c: ColumnDeclaration, present: boolean): string {
@@ -54,12 +54,16 @@ export async function selectDeclared(
   connection: DuckDBConnection,
   table: TableDefinition,
   urls: string[],
+  opts: { withFilename?: boolean } = {},
 ): Promise<string> {
-  const read = `read_parquet([${urls.map(quote).join(', ')}], hive_partitioning = false, union_by_name = true)`;
+  const filename = opts.withFilename ? ', filename = true' : '';
+  const read = `read_parquet([${urls.map(quote).join(', ')}], hive_partitioning = false, union_by_name = true${filename})`;
   const present = new Set(
     (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${read}`)).getRowObjectsJS().map((r) => r.column_name),
   );
-  return `SELECT ${table.columns.map((c) => columnOrAbsent(c, present.has(c.name))).join(', ')} FROM ${read}`;
+  const columns = table.columns.map((c) => columnOrAbsent(c, present.has(c.name)));
+  if (opts.withFilename) columns.push('filename');
+  return `SELECT ${columns.join(', ')} FROM ${read}`;
 }
 
 /**

@@ -6,3 +6,5 @@ export { openLake } from './duckdb.js';
 export { lakeStoreFrom, openStore, ensureBucket } from './stores/index.js';
 export { parseLakeLocation, describeLocation, type LakeStore, type LakeLocation } from './store.js';
 export { visibleFiles } from './visible.js';
+export { compact, daysBefore } from './compaction.js';
+export { eraseFromLake } from './erasure.js';

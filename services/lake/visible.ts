@@ -58,9 +58,10 @@ async function visibleInDay(store: LakeStore, day: string, files: StoredFile[]):
     p.seen++;
     parts.set(m[1]!, p);
   }
-  const complete = (plan: string) => {
+  const complete = (plan: string, outputs?: number) => {
     const p = parts.get(plan);
-    return p !== undefined && p.seen === p.n;
+    // An erasure can leave no rows, and so no output, of the files it replaces.
+    return outputs === 0 || (p !== undefined && p.seen === p.n);
   };
   for (const [plan] of parts) if (!complete(plan)) hidden.add(plan);
   for (const name of names) {
@@ -70,7 +71,7 @@ async function visibleInDay(store: LakeStore, day: string, files: StoredFile[]):
     // Gone since the listing: the compaction finished, and its outputs stand alone.
     if (text === undefined) continue;
     const manifest = JSON.parse(text) as CompactionManifest;
-    if (manifest.status === 'committed' && complete(plan)) {
+    if (manifest.status === 'committed' && complete(plan, manifest.outputs)) {
       for (const input of manifest.inputs) hiddenInputs(hidden, input);
     } else {
       hidden.add(plan);

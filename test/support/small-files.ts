@@ -6,6 +6,7 @@ import { topics } from '../../schemas/topics.js';
 import { lakeGenerations, type LakeStore } from '../../services/lake/index.js';
 import { catalogue } from '../../tables/catalogue.js';
 import type { Row } from '../../schemas/flattener.js';
+import type { Sink } from '../../schemas/sink.js';
 import { envelopeMessage } from '../fixtures/envelopes.js';
 import { lifecycle } from '../fixtures/lifecycle.js';
 
@@ -23,13 +24,16 @@ export interface SmallFilesOptions {
   concurrency?: number;
   /** The first digit of the request ids (1 to 8), so two calls can write different requests. */
   idDigit?: number;
+  /** Where each table's rows go; the store's generation 1 by default (BigQuery's sink, say). */
+  sinkFor?: (table: TableDefinition) => Sink | Promise<Sink>;
 }
 
 /** Writes the files; returns how many were written. */
 export async function writeSmallFiles(store: LakeStore, o: SmallFilesOptions): Promise<number> {
   const tables = o.tables ?? requestTables;
   const generations = lakeGenerations(store);
-  const sinks = new Map(await Promise.all(tables.map(async (t) => [t, await generations.writer(t, 1)] as const)));
+  const sinkFor = o.sinkFor ?? ((t: TableDefinition) => generations.writer(t, 1));
+  const sinks = new Map(await Promise.all(tables.map(async (t) => [t, await sinkFor(t)] as const)));
   const jobs: (() => Promise<void>)[] = [];
   let offset = 0;
   for (const [d, day] of o.days.entries()) {
