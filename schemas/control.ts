@@ -67,11 +67,26 @@ export interface BackfillRecord {
   at: string;
 }
 
-export type ControlRecord = GenerationRecord | RedriveRecord | BackfillRecord;
+/**
+ * One request (or ticket) erased from the sinks (`npm run erase`). Kafka's history still holds its
+ * webhooks, so a rebuild leaves out the rows whose `column` is `value` in `workspace`.
+ */
+export interface ErasureRecord {
+  kind: 'erasure';
+  column: 'request_id' | 'ticket_id';
+  value: string;
+  workspace: string;
+  at: string;
+}
+
+export type ControlRecord = GenerationRecord | RedriveRecord | BackfillRecord | ErasureRecord;
 
 export const generationKey = (sink: string, table: string) => `generation/${sink}/${table}`;
 export const redriveKey = (topic: string, partition: number, offset: string) =>
   `redrive/${topic}/${partition}/${offset}`;
+
+export const erasureKey = (workspace: string, column: string, value: string) =>
+  `erasure/${workspace}/${column}/${value}`;
 
 /** `what` names what was asked without the workspace: `api/<since>/<until or now>`, `file/<sha256>`. */
 export const backfillKey = (workspace: string, what: string) => `backfill/${workspace}/${what}`;

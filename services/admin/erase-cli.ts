@@ -9,7 +9,12 @@ import { eraseFromBigQuery } from '../bigquery/index.js';
 import { eraseFromLake, lakeStoreFrom } from '../lake/index.js';
 import { createBigQuery } from '../shared/bigquery.js';
 import { cli, type ParsedArguments } from '../shared/cli.js';
-import { ConfigError, loadConfig } from '../shared/config.js';
+import { ConfigError, loadConfig, type Config } from '../shared/config.js';
+import { controlWriter } from '../shared/control.js';
+import { createKafka, ensureTopics } from '../shared/kafka.js';
+import { createLogger } from '../shared/logger.js';
+import { erasureKey } from '../../schemas/control.js';
+import { topics } from '../../schemas/topics.js';
 
 interface Args {
   column: 'request_id' | 'ticket_id';
@@ -75,10 +80,32 @@ function parse(argv: string[]): ParsedArguments<Args> {
 
 const { say, exitWith, commandLine } = cli('erase', { usage, help, parse });
 
+/** On the control topic first, so that a rebuild leaves the subject out even if this run stops midway. */
+async function recordErasure(config: Config, subject: Pick<Args, 'column' | 'value' | 'workspace'>): Promise<void> {
+  const kafka = createKafka({
+    clientId: 'thena-erase',
+    brokers: config.KAFKA_BROKERS,
+    logger: createLogger('erase', config),
+  });
+  await ensureTopics(kafka, [topics.control]);
+  const control = await controlWriter(kafka);
+  try {
+    await control.publish(erasureKey(subject.workspace, subject.column, subject.value), {
+      kind: 'erasure',
+      ...subject,
+      at: new Date().toISOString(),
+    });
+  } finally {
+    await control.close();
+  }
+  say('recorded on the control topic: rebuilds leave it out');
+}
+
 async function main(): Promise<void> {
   const args = commandLine();
   const config = loadConfig();
   const subject = { column: args.column, value: args.value, workspace: args.workspace, dryRun: args.dryRun };
+  if (!args.dryRun) await recordErasure(config, subject);
   if (args.sinks.includes('lake')) {
     const found = await eraseFromLake({
       ...subject,

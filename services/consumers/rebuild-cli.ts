@@ -20,6 +20,7 @@ import { createLogger } from '../shared/logger.js';
 import { createRegistry } from '../shared/metrics.js';
 import { progress } from '../shared/progress.js';
 import { readTopic } from '../shared/read-topic.js';
+import { withoutErased } from './erasures.js';
 import { abandon, rebuild } from './rebuild.js';
 import { consumerMetrics } from './runtime/metrics.js';
 
@@ -135,12 +136,14 @@ runService('rebuild', async () => {
           continue;
         }
         const reporter = progress(`${table.name} (${sinkName})`);
+        const controlState = await readControl(kafka);
         const report = await rebuild({
-          table,
+          // Requests erased since their webhooks arrived stay out of the new generation.
+          table: withoutErased(table, controlState),
           store,
           kafka,
           control,
-          controlState: await readControl(kafka),
+          controlState,
           publish: deadLetters.publish,
           deadLetterTopic: topics.deadLetter.name,
           logger,

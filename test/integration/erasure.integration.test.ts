@@ -1,6 +1,6 @@
 // `npm run erase -- --request <id>`: one request's rows leave every table of the lake (in a
 // bucket on fake-gcs-server) and of BigQuery (the emulator); every other row stays. A dry run
-// counts the rows and changes nothing.
+// counts the rows and changes nothing. The erasure is recorded on the control topic.
 import { mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,9 @@ import { openLake, openStore, type LakeStore } from '../../services/lake/index.j
 import { createBigQuery } from '../../services/shared/bigquery.js';
 import { requestTables, writeSmallFiles } from '../support/small-files.js';
 import { uniqueName } from '../support/wait.js';
+import { quietLogger } from '../support/lake.js';
+import { createKafka } from '../../services/shared/kafka.js';
+import { readControl } from '../../services/shared/control.js';
 
 // The request of day 1, file 1, row 1 (test/support/small-files.ts numbers them).
 const subject = '1000010001';
@@ -47,6 +50,7 @@ describe('erasing one request from both sinks', () => {
       BIGQUERY_PROJECT: inject('bigqueryProject'),
       BIGQUERY_API_ENDPOINT: inject('bigqueryEndpoint'),
       BIGQUERY_DATASET: dataset,
+      KAFKA_BROKERS: inject('kafkaBrokers').join(','),
     };
   });
 
