@@ -102,5 +102,13 @@ describe('erasing one request from both sinks', () => {
     const after = await counts();
     for (const [where, c] of Object.entries(before))
       expect(after[where], where).toEqual({ subject: 0, others: c.others });
+    // Recorded on the control topic, for rebuilds to leave out (services/consumers/erasures.ts).
+    const kafka = createKafka({ clientId: 'erase-test', brokers: inject('kafkaBrokers'), logger: quietLogger });
+    expect((await readControl(kafka)).get(`erasure/default/request_id/${subject}`)).toMatchObject({
+      kind: 'erasure',
+      column: 'request_id',
+      value: subject,
+      workspace: 'default',
+    });
   });
 });
