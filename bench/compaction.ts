@@ -6,7 +6,7 @@
 // compacts every day into ~128 MiB files, and times the query again. The answers before and after
 // (and local against bucket) must be identical, or the run fails without figures. Not a test.
 //
-//   npm run bench:compaction [-- --days 30 --files-per-day 48 --requests-per-file 10]
+//   npm run bench:compaction [-- --days 30 --files-per-day 24 --requests-per-file 10]
 //
 // Starts its own fake-gcs-server (127.0.0.1:29860, objects under .local/bench/compaction). A local
 // emulator on the same machine is not a measure of GCS's latency: the bucket figures show the cost
@@ -25,7 +25,7 @@ import { requestTables, writeSmallFiles } from '../test/support/small-files.js';
 const { values: args } = parseArgs({
   options: {
     days: { type: 'string', default: '30' },
-    'files-per-day': { type: 'string', default: '48' },
+    'files-per-day': { type: 'string', default: '24' },
     'requests-per-file': { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '8' },
     runs: { type: 'string', default: '3' },
