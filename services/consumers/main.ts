@@ -10,7 +10,7 @@ import type { TableDefinition } from '../../schemas/table.js';
 import type { OutgoingMessage } from '../../schemas/topics.js';
 import { catalogue, tableOfService } from '../../tables/catalogue.js';
 import { bigQueryGenerations, migrate } from '../bigquery/index.js';
-import { lakeGenerations, lakeStoreFrom } from '../lake/index.js';
+import { ensureBucket, lakeGenerations, lakeStoreFrom } from '../lake/index.js';
 import { createBigQuery } from '../shared/bigquery.js';
 import { loadConfig, type Config } from '../shared/config.js';
 import { createKafka, createProducer } from '../shared/kafka.js';
@@ -82,7 +82,18 @@ async function buildStores(table: TableDefinition, config: Config, registry: Reg
     labelNames: ['table'] as const,
     registers: [registry],
   });
-  const stores: GenerationStore[] = [lakeGenerations(lakeStoreFrom(config), (name) => files.inc({ table: name }))];
+  const lake = lakeStoreFrom(config);
+  if (lake.location.kind === 'gcs' && lake.location.endpoint) {
+    // An emulator (npm start's, compose's) starts empty: the bucket is made here.
+    const bucket = lake.location;
+    await keepTrying(() => ensureBucket(bucket), {
+      ...startupBackoff,
+      retryIf: () => true,
+      onRetry: (err, waitMs) =>
+        logger.warn({ err: (err as Error).message, retryInMs: waitMs }, 'the GCS emulator is not reachable; waiting'),
+    });
+  }
+  const stores: GenerationStore[] = [lakeGenerations(lake, (name) => files.inc({ table: name }))];
   const bq = createBigQuery(config);
   if (!bq) {
     logger.info('BIGQUERY_PROJECT is not set: the BigQuery sink is off');

