@@ -106,6 +106,15 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const subject = { column: args.column, value: args.value, workspace: args.workspace, dryRun: args.dryRun };
   if (!args.dryRun) await recordErasure(config, subject);
+  // BigQuery first: the lake's part ends by waiting out the grace period.
+  const bq = createBigQuery(config);
+  if (args.sinks.includes('bigquery') && bq) {
+    const found = await eraseFromBigQuery(bq, { ...subject, dataset: config.BIGQUERY_DATASET, tables: catalogue });
+    for (const f of found) say(`bigquery ${f.table}: ${f.rows} rows`);
+    say(`bigquery: ${found.reduce((s, f) => s + f.rows, 0)} rows ${args.dryRun ? 'found' : 'erased'}`);
+  } else if (args.sinks.includes('bigquery')) {
+    say('BIGQUERY_PROJECT is not set: nothing to erase in BigQuery');
+  }
   if (args.sinks.includes('lake')) {
     const found = await eraseFromLake({
       ...subject,
@@ -116,14 +125,6 @@ async function main(): Promise<void> {
       say: (line) => say(`lake ${line}`),
     });
     say(`lake: ${found.reduce((s, f) => s + f.rows, 0)} rows ${args.dryRun ? 'found' : 'erased'}`);
-  }
-  const bq = createBigQuery(config);
-  if (args.sinks.includes('bigquery') && bq) {
-    const found = await eraseFromBigQuery(bq, { ...subject, dataset: config.BIGQUERY_DATASET, tables: catalogue });
-    for (const f of found) say(`bigquery ${f.table}: ${f.rows} rows`);
-    say(`bigquery: ${found.reduce((s, f) => s + f.rows, 0)} rows ${args.dryRun ? 'found' : 'erased'}`);
-  } else if (args.sinks.includes('bigquery')) {
-    say('BIGQUERY_PROJECT is not set: nothing to erase in BigQuery');
   }
 }
 

@@ -86,8 +86,11 @@ async function pass(args: Args): Promise<void> {
   const before = report.compacted.reduce((s, d) => s + d.filesBefore, 0);
   const after = report.compacted.reduce((s, d) => s + d.filesAfter, 0);
   say(
-    `${args.dryRun ? 'dry run: ' : ''}${report.compacted.length} days merged (${before} files into ${after}), ` +
-      `${report.expired.length} day folders past retention, in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    args.dryRun
+      ? `dry run: ${report.compacted.length} days would be merged (${before} files), ` +
+          `${report.expired.length} day folders are past retention`
+      : `${report.compacted.length} days merged (${before} files into ${after}), ` +
+          `${report.expired.length} day folders past retention, in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
 }
 

@@ -81,6 +81,14 @@ export async function compact(o: CompactOptions): Promise<CompactReport> {
         const line = `${table.name} dt=${day}: ${plan.inputs.length} files (${mb(plan.bytes)})`;
         if (o.dryRun) {
           say(`${line} would be merged`);
+          report.compacted.push({
+            table: table.name,
+            day,
+            filesBefore: plan.inputs.length,
+            bytesBefore: plan.bytes,
+            filesAfter: 0,
+            bytesAfter: 0,
+          });
           continue;
         }
         const done = await mergeDay(duck, o, table, dayFolder, plan.inputs);
@@ -222,7 +230,7 @@ export async function finish(pending: PendingRemoval[], graceMs: number, say: (l
   if (pending.length === 0) return;
   const wait = Math.max(0, ...pending.map((p) => p.at + graceMs - Date.now()));
   if (wait > 0) {
-    say(`waiting ${Math.ceil(wait / 1000)} s (LAKE_COMPACT_GRACE_SECONDS) before removing the merged files`);
+    say(`waiting ${Math.ceil(wait / 1000)} s (LAKE_COMPACT_GRACE_SECONDS) before removing the files they replace`);
     await new Promise((r) => setTimeout(r, wait));
   }
   for (const p of pending) {
