@@ -2,13 +2,12 @@
 // removes one request's (or platform ticket's) rows from the lake and from BigQuery, for a
 // data-subject request. What it cannot reach (Kafka's history, backups) is in
 // docs/personal-data.md.
-import { parseArgs } from 'node:util';
 import { defaultWorkspace } from '../../schemas/workspace.js';
 import { catalogue } from '../../tables/catalogue.js';
 import { eraseFromBigQuery } from '../bigquery/index.js';
 import { eraseFromLake, lakeStoreFrom } from '../lake/index.js';
 import { createBigQuery } from '../shared/bigquery.js';
-import { cli, type ParsedArguments } from '../shared/cli.js';
+import { cli, readOptions, type ParsedArguments } from '../shared/cli.js';
 import { ConfigError, loadConfig, type Config } from '../shared/config.js';
 import { controlWriter } from '../shared/control.js';
 import { createKafka, ensureTopics } from '../shared/kafka.js';
@@ -39,23 +38,15 @@ replaced lake files go after LAKE_COMPACT_GRACE_SECONDS. Prints the rows found p
   --dry-run          count the rows, change nothing`;
 
 function parse(argv: string[]): ParsedArguments<Args> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        request: { type: 'string' },
-        ticket: { type: 'string' },
-        workspace: { type: 'string', default: defaultWorkspace },
-        sink: { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (err) {
-    return { kind: 'error', message: (err as Error).message };
-  }
-  if (values.help) return { kind: 'help' };
+  const read = readOptions(argv, {
+    request: { type: 'string' },
+    ticket: { type: 'string' },
+    workspace: { type: 'string', default: defaultWorkspace },
+    sink: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+  });
+  if (read.kind !== 'values') return read;
+  const { values } = read;
   if ((values.request === undefined) === (values.ticket === undefined)) {
     return { kind: 'error', message: 'name what to erase with --request <id> or --ticket <id> (one of them)' };
   }

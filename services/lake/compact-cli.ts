@@ -3,9 +3,8 @@
 // removes the day folders past it (compaction.ts). A day is closed once a whole day has passed
 // since it ended: by default the days before yesterday (UTC). With --every it runs again after
 // each pass, for a scheduler-less deployment; one compaction per lake at a time.
-import { parseArgs } from 'node:util';
 import { catalogue } from '../../tables/catalogue.js';
-import { cli, type ParsedArguments } from '../shared/cli.js';
+import { cli, readOptions, type ParsedArguments } from '../shared/cli.js';
 import { ConfigError, loadConfig } from '../shared/config.js';
 import { compact, daysBefore } from './compaction.js';
 import { describeLocation } from './store.js';
@@ -31,22 +30,14 @@ throughout; a compaction stopped at any point finishes on the next run.
   --dry-run          print what would be merged and removed, change nothing`;
 
 function parse(argv: string[]): ParsedArguments<Args> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        table: { type: 'string', multiple: true },
-        before: { type: 'string' },
-        every: { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (err) {
-    return { kind: 'error', message: (err as Error).message };
-  }
-  if (values.help) return { kind: 'help' };
+  const read = readOptions(argv, {
+    table: { type: 'string', multiple: true },
+    before: { type: 'string' },
+    every: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+  });
+  if (read.kind !== 'values') return read;
+  const { values } = read;
   const known = catalogue.map((t) => t.name);
   for (const name of values.table ?? []) {
     if (!known.includes(name))

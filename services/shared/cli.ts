@@ -1,6 +1,7 @@
 // The plumbing the operations commands share: lines on stderr under the command's name, exits
 // with a message (2 for a bad argument or configuration, 1 for a failure), and reading the
 // command line with --help.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export type ParsedArguments<T> = { kind: 'run'; args: T } | { kind: 'help' } | { kind: 'error'; message: string };
 
@@ -34,4 +35,29 @@ export function cli<T>(
       return (parsed as { args: T }).args;
     },
   };
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true }>>['values'];
+
+/**
+ * Reads `argv` with node:util's parseArgs and the given options plus `--help`: the values, the
+ * help asked for, or parseArgs's own message for an unknown or malformed option.
+ */
+export function readOptions<const O extends Options>(
+  argv: string[],
+  options: O,
+): { kind: 'values'; values: Values<O> } | { kind: 'help' } | { kind: 'error'; message: string } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', default: false } },
+      strict: true,
+    });
+  } catch (err) {
+    return { kind: 'error', message: (err as Error).message };
+  }
+  if ((parsed.values as { help?: boolean }).help) return { kind: 'help' };
+  return { kind: 'values', values: parsed.values as Values<O> };
 }
