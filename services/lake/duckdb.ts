@@ -1,9 +1,8 @@
 // The lake as DuckDB sees it: a view per table over its Parquet files (an empty typed table
 // while it has none), each table's views on top, then the views over several tables (the metric
-// views). A connection reads the files each table had when it opened (the generation then current,
-// less what a compaction had replaced), so a query running across a rebuild's switch or a
-// compaction reads the old files, which stay for a grace period after it; open a new connection
-// to read the new ones.
+// views). A connection reads the generation each table had when it opened, so a query running
+// across a rebuild's switch reads the old generation's files, which stay for a while after it;
+// open a new connection to read the new one. Compaction is handled the same way (openLake).
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnDeclaration, TableDefinition } from '../../schemas/table.js';
 import { catalogue, viewSql, viewsOf } from '../../tables/catalogue.js';
@@ -11,7 +10,7 @@ import { duckdbExtensionDir, gcsSecretSql } from './duckdb-gcs.js';
 import { currentFolder } from './generations.js';
 import type { LakeStore } from './store.js';
 import { localStore } from './stores/local.js';
-import { visibleFiles } from './visible.js';
+import { readerView, type ReaderView } from './visible.js';
 
 const duckType = (c: ColumnDeclaration): string => {
   const base = { STRING: 'VARCHAR', INT64: 'BIGINT', TIMESTAMP: 'TIMESTAMP', BOOL: 'BOOLEAN' }[c.type];
@@ -47,30 +46,46 @@ export async function openDuckDB(store: LakeStore): Promise<DuckDBConnection> {
 }
 
 /**
- * A SELECT of a table's declared columns from Parquet files: a column declared after some files were
- * written reads as NULL (or its absentAs value) in them; until one file has it, it is in none.
+ * A SELECT of a table's declared columns from Parquet files (a list, or a glob DuckDB expands at
+ * each query): a column declared after some files were written reads as NULL (or its absentAs
+ * value) in them; until one file has it, it is in none. `where` may use `filename`.
  */
 export async function selectDeclared(
   connection: DuckDBConnection,
   table: TableDefinition,
-  urls: string[],
-  opts: { withFilename?: boolean } = {},
+  source: string[] | string,
+  opts: { withFilename?: boolean; where?: string } = {},
 ): Promise<string> {
-  const filename = opts.withFilename ? ', filename = true' : '';
-  const read = `read_parquet([${urls.map(quote).join(', ')}], hive_partitioning = false, union_by_name = true${filename})`;
+  const files = typeof source === 'string' ? quote(source) : `[${source.map(quote).join(', ')}]`;
+  const filename = opts.withFilename || opts.where ? ', filename = true' : '';
+  const read = `read_parquet(${files}, hive_partitioning = false, union_by_name = true${filename})`;
   const present = new Set(
     (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${read}`)).getRowObjectsJS().map((r) => r.column_name),
   );
   const columns = table.columns.map((c) => columnOrAbsent(c, present.has(c.name)));
   if (opts.withFilename) columns.push('filename');
-  return `SELECT ${columns.join(', ')} FROM ${read}`;
+  return `SELECT ${columns.join(', ')} FROM ${read}${opts.where ? ` WHERE ${opts.where}` : ''}`;
+}
+
+/** The filter that keeps a glob's files to a reader view (visible.ts): nothing skipped, merged files known. */
+function viewFilter(view: ReaderView): string {
+  const name = "regexp_extract(filename, 'dt=[^/]+/[^/]+$')";
+  const list = (names: string[]) => names.map(quote).join(', ');
+  const merged = "regexp_matches(filename, '/c-[0-9a-f]{16}-[0-9]+of[0-9]+[.]parquet$')";
+  const conditions = [
+    view.skip.length ? `${name} NOT IN (${list(view.skip)})` : '',
+    view.merged.length ? `(NOT ${merged} OR ${name} IN (${list(view.merged)}))` : `NOT ${merged}`,
+  ].filter(Boolean);
+  return conditions.join(' AND ');
 }
 
 /**
  * Opens an in-memory DuckDB with the lake's tables and their views (the catalogue's by default),
  * and the cross-table views all of whose tables are among them. `lake` is a local folder or a
- * store (a bucket). The files each table reads are listed once, here: the connection is a snapshot
- * of the lake as it was when opened (see visible.ts); open a new one to see newer files.
+ * store (a bucket). Each query reads the table's files as they are then (DuckDB expands the glob),
+ * in the generation current when the connection opened, less what a compaction committed by then
+ * replaced; merged files a compaction commits later are left out until a new connection, while the
+ * files they replace stay readable for the grace period (see visible.ts).
  */
 export async function openLake(
   lake: string | LakeStore,
@@ -80,13 +95,10 @@ export async function openLake(
   const connection = await openDuckDB(store);
   for (const table of tables) {
     const folder = await currentFolder(store, table);
-    const files = folder === undefined ? [] : await visibleFiles(store, folder);
-    if (files.length > 0) {
-      const select = await selectDeclared(
-        connection,
-        table,
-        files.map((f) => store.url(f.key)),
-      );
+    const view = folder === undefined ? undefined : await readerView(store, folder);
+    if (folder !== undefined && view !== undefined && view.files.length > 0) {
+      const glob = `${store.url(folder)}/dt=*/*.parquet`;
+      const select = await selectDeclared(connection, table, glob, { where: viewFilter(view) });
       await connection.run(`CREATE VIEW ${table.name} AS ${select}`);
     } else {
       await connection.run(

@@ -30,8 +30,22 @@ const outputPattern = /^c-([0-9a-f]{16})-(\d+)of(\d+)\.parquet$/;
 const folderOf = (key: string) => key.slice(0, key.lastIndexOf('/'));
 const nameOf = (key: string) => key.slice(key.lastIndexOf('/') + 1);
 
-/** The Parquet files of a table folder that a reader should read, from one listing. */
-export async function visibleFiles(store: LakeStore, folder: string): Promise<StoredFile[]> {
+/**
+ * What a reader of a table folder reads, from one listing: the files to read now, and, for a
+ * reader that lists the folder again at each query (DuckDB's glob), the files it must skip and the
+ * merged files it may take. Names are `dt=YYYY-MM-DD/<file>`, the last two parts of a key.
+ */
+export interface ReaderView {
+  files: StoredFile[];
+  /** Files replaced by a committed compaction, and merged files not (yet) to be read. */
+  skip: string[];
+  /** The merged files (c-…) to read; any other merged file a later listing finds is skipped. */
+  merged: string[];
+}
+
+export const dayAndName = (key: string) => key.split('/').slice(-2).join('/');
+
+export async function readerView(store: LakeStore, folder: string): Promise<ReaderView> {
   const listed = await store.list(folder);
   const byDay = new Map<string, StoredFile[]>();
   for (const f of listed) {
@@ -41,9 +55,23 @@ export async function visibleFiles(store: LakeStore, folder: string): Promise<St
     if (list) list.push(f);
     else byDay.set(day, [f]);
   }
-  const out: StoredFile[] = [];
-  for (const [day, files] of byDay) out.push(...(await visibleInDay(store, day, files)));
-  return out;
+  const view: ReaderView = { files: [], skip: [], merged: [] };
+  for (const [day, files] of byDay) {
+    const visible = await visibleInDay(store, day, files);
+    const shown = new Set(visible.map((f) => f.key));
+    view.files.push(...visible);
+    for (const f of files) {
+      if (!f.key.endsWith('.parquet')) continue;
+      if (!shown.has(f.key)) view.skip.push(dayAndName(f.key));
+      else if (outputPattern.test(nameOf(f.key))) view.merged.push(dayAndName(f.key));
+    }
+  }
+  return view;
+}
+
+/** The Parquet files of a table folder that a reader should read, from one listing. */
+export async function visibleFiles(store: LakeStore, folder: string): Promise<StoredFile[]> {
+  return (await readerView(store, folder)).files;
 }
 
 async function visibleInDay(store: LakeStore, day: string, files: StoredFile[]): Promise<StoredFile[]> {
