@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { startFakeGcs } from '../infra/gcs/fake-gcs.js';
 import { localDir } from '../infra/local/paths.js';
 import { compact } from '../services/lake/compaction.js';
-import { openLake, openStore, type LakeStore } from '../services/lake/index.js';
+import { currentFolder, openLake, openStore, type LakeStore } from '../services/lake/index.js';
 import { requestTables, writeSmallFiles } from '../test/support/small-files.js';
 
 const { values: args } = parseArgs({
@@ -81,11 +81,12 @@ const now = () => performance.now();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? String(x) : x));
 
-/** The data files of every table's generations now (compaction's manifests and hidden temp files aside). */
+/** The data files of every table's current generation now (compaction's manifests and hidden temp files aside). */
 async function census(store: LakeStore): Promise<Census> {
-  const files = (await store.list('_generations')).filter(
-    (f) => !f.inProgress && /\/dt=[^/]+\/[^_./][^/]*\.parquet$/.test(f.key),
-  );
+  const listed = (
+    await Promise.all(requestTables.map(async (t) => store.list((await currentFolder(store, t))!)))
+  ).flat();
+  const files = listed.filter((f) => !f.inProgress && /\/dt=[^/]+\/[^_./][^/]*\.parquet$/.test(f.key));
   return { files: files.length, bytes: files.reduce((n, f) => n + f.bytes, 0) };
 }
 

@@ -117,7 +117,7 @@ export const configSchema = {
         'Where the Parquet lake is: a local folder, or a Google Cloud Storage bucket and prefix (gs://bucket/prefix). Tables are <table>/dt=YYYY-MM-DD/<file>.parquet under it (docs/lake.md).',
       'x-expected': 'a folder path or gs://<bucket>[/<prefix>], e.g. ./data/lake or gs://my-lake/thena',
     },
-    LAKE_GCS_ENDPOINT: {
+    GCS_API_ENDPOINT: {
       type: 'string',
       format: 'uri',
       pattern: '^https?://',

@@ -45,7 +45,7 @@ export interface FakeGcsOptions {
 }
 
 export interface LocalFakeGcs {
-  /** For @google-cloud/storage's apiEndpoint and LAKE_GCS_ENDPOINT. */
+  /** For @google-cloud/storage's apiEndpoint and GCS_API_ENDPOINT. */
   readonly endpoint: string;
   readonly process: ManagedProcess;
   stop(): Promise<void>;

@@ -96,7 +96,7 @@ function servicesEnvironment(infra: Infrastructure): NodeJS.ProcessEnv {
   }
   if (infra.gcs) {
     env.LAKE_DIR = `gs://${localLakeBucket}/lake`;
-    env.LAKE_GCS_ENDPOINT = infra.gcs.endpoint;
+    env.GCS_API_ENDPOINT = infra.gcs.endpoint;
   }
   env.LAKE_DIR ??= join(repoRoot, 'data/lake');
   env.HOST ??= '127.0.0.1';
@@ -199,7 +199,7 @@ function printSummary(config: Config, env: NodeJS.ProcessEnv, infra: Infrastruct
     ...pipelineServices.map((s): [string, string] => [s.name, where(s)]),
     [
       'query',
-      `${infra.gcs ? `LAKE_DIR=${env.LAKE_DIR} LAKE_GCS_ENDPOINT=${env.LAKE_GCS_ENDPOINT} ` : ''}npm run query -- "SELECT * FROM request_latest"`,
+      `${infra.gcs ? `LAKE_DIR=${env.LAKE_DIR} GCS_API_ENDPOINT=${env.GCS_API_ENDPOINT} ` : ''}npm run query -- "SELECT * FROM request_latest"`,
     ],
   ];
   process.stdout.write(

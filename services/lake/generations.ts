@@ -8,8 +8,10 @@
 //     has a plain folder <LAKE_DIR>/<table> as generation 1; its first switch moves it to
 //     _generations/<table>/g1 beside the link, and between those two renames (microseconds, once
 //     in a table's life) the table is absent.
-//   bucket: there are no links, so the object _generations/<table>/CURRENT names the generation;
-//     replacing an object is atomic in GCS. No such object: generation 1.
+//   bucket: there are no links. Generation 1 is the folder <table> itself, the contract's layout;
+//     once a rebuild switches, the object _generations/<table>/CURRENT names the generation
+//     (replacing an object is atomic in GCS), and later generations live in
+//     _generations/<table>/g<N>. No such object: generation 1.
 import { lstat, mkdir, readlink, rename, symlink } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -32,8 +34,12 @@ export async function currentFolder(store: LakeStore, t: TableDefinition): Promi
     return entry.isSymbolicLink() ? (await readlink(link)).split('\\').join('/') : t.name;
   }
   const pointer = await store.readText(pointerKey(t));
-  return pointer ? generationFolder(t, (JSON.parse(pointer) as { generation: number }).generation) : undefined;
+  return bucketFolder(t, pointer ? (JSON.parse(pointer) as { generation: number }).generation : 1);
 }
+
+/** In a bucket, generation 1 is <table> itself; later ones are under _generations. */
+const bucketFolder = (t: TableDefinition, generation: number) =>
+  generation === 1 ? t.name : generationFolder(t, generation);
 
 export function lakeGenerations(lake: string | LakeStore, onFile?: (table: string) => void): GenerationStore {
   const store = typeof lake === 'string' ? localStore(lake) : lake;
@@ -119,23 +125,24 @@ function linkedGenerations(store: LakeStore, lakeDir: string, c: Common): Genera
 function pointedGenerations(store: LakeStore, c: Common): GenerationStore {
   const pointed = async (t: TableDefinition) => {
     const text = await store.readText(pointerKey(t));
-    return text === undefined ? undefined : (JSON.parse(text) as { generation: number }).generation;
+    return text === undefined ? 1 : (JSON.parse(text) as { generation: number }).generation;
   };
   return {
     sink: 'parquet',
     async current(t) {
       const generation = await pointed(t);
-      if (generation === undefined) return { generation: 1, version: t.version };
-      return { generation, version: await c.versionIn(generationFolder(t, generation)) };
+      const meta = await store.readText(keyOf(bucketFolder(t, generation), metaFile));
+      // Not written yet: the first write makes generation 1 with the declared version.
+      if (generation === 1 && meta === undefined) return { generation, version: t.version };
+      return { generation, version: await c.versionIn(bucketFolder(t, generation)) };
     },
-    prepare: (t, next) => c.writeMeta(generationFolder(t, next.generation), next),
+    prepare: (t, next) => c.writeMeta(bucketFolder(t, next.generation), next),
     async writer(t, generation) {
-      if (generation === 1 && (await pointed(t)) === undefined) {
-        await this.prepare(t, { generation: 1, version: t.version });
-        // Another instance may have made it first: either way it is there.
-        await store.createText(pointerKey(t), JSON.stringify({ generation: 1 }));
+      // Another instance may have made it first: either way it is there.
+      if (generation === 1) {
+        await store.createText(keyOf(t.name, metaFile), JSON.stringify({ version: t.version }));
       }
-      return c.sinkFor(t, generationFolder(t, generation));
+      return c.sinkFor(t, bucketFolder(t, generation));
     },
     async switchTo(t, next) {
       await store.writeText(pointerKey(t), JSON.stringify({ generation: next.generation }));
@@ -143,7 +150,7 @@ function pointedGenerations(store: LakeStore, c: Common): GenerationStore {
     async remove(t, generation) {
       const current = await this.current(t);
       if (current.generation === generation) throw new Error(`generation ${generation} of ${t.name} is current`);
-      await store.removeAll(generationFolder(t, generation));
+      await store.removeAll(bucketFolder(t, generation));
     },
   };
 }

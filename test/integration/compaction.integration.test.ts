@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { startProcess } from '../../infra/local/process.js';
 import { repoRoot } from '../../infra/local/paths.js';
 import { compact } from '../../services/lake/compaction.js';
-import { describeLocation, openLake, openStore, type LakeStore } from '../../services/lake/index.js';
+import { currentFolder, describeLocation, openLake, openStore, type LakeStore } from '../../services/lake/index.js';
 import { factViews, factsInViews } from '../support/accounting.js';
 import { requestTables, writeSmallFiles } from '../support/small-files.js';
 import { uniqueName, waitFor } from '../support/wait.js';
@@ -43,11 +43,13 @@ async function snapshot(store: LakeStore): Promise<Snapshot> {
 async function census(store: LakeStore): Promise<{ files: Map<string, number>; manifests: number }> {
   const files = new Map<string, number>();
   let manifests = 0;
-  for (const f of await store.list('_generations')) {
-    const m = /^_generations\/([^/]+)\/g\d+\/(dt=[^/]+)\/([^/]+)$/.exec(f.key);
-    if (!m) continue;
-    if (m[3]!.startsWith('_compacting-')) manifests++;
-    else if (m[3]!.endsWith('.parquet')) files.set(`${m[1]}/${m[2]}`, (files.get(`${m[1]}/${m[2]}`) ?? 0) + 1);
+  for (const t of requestTables) {
+    for (const f of await store.list((await currentFolder(store, t))!)) {
+      const m = /(dt=[^/]+)\/([^/]+)$/.exec(f.key);
+      if (!m || f.inProgress) continue;
+      if (m[2]!.startsWith('_compacting-')) manifests++;
+      else if (m[2]!.endsWith('.parquet')) files.set(`${t.name}/${m[1]}`, (files.get(`${t.name}/${m[1]}`) ?? 0) + 1);
+    }
   }
   return { files, manifests };
 }
@@ -62,7 +64,7 @@ describe.each([
     const lakeDir = inBucket ? `gs://${inject('gcsBucket')}/${uniqueName('compaction')}` : join(dir, 'lake');
     env = {
       LAKE_DIR: lakeDir,
-      LAKE_GCS_ENDPOINT: inject('gcsEndpoint'),
+      GCS_API_ENDPOINT: inject('gcsEndpoint'),
       LAKE_SCRATCH_DIR: join(dir, 'scratch'),
       LAKE_COMPACT_GRACE_SECONDS: '3',
     };
@@ -139,10 +141,11 @@ describe.each([
     await writeSmallFiles(extra, { days: [days[0]!], filesPerDay: 2, requestsPerFile: 2, idDigit: 9 });
     const lateFacts = await snapshot(extra);
     // The same small files, moved into the compacted lake's first day.
-    for (const f of await extra.list('_generations')) {
-      if (!f.key.endsWith('.parquet')) continue;
-      const target = f.key.replace(/\/([^/]+)$/, '/late-$1');
-      await copyBetween(extra, late, f.key, target);
+    for (const t of requestTables) {
+      for (const f of await extra.list((await currentFolder(extra, t))!)) {
+        if (!f.key.endsWith('.parquet')) continue;
+        await copyBetween(extra, late, f.key, f.key.replace(/\/([^/]+)$/, '/late-$1'));
+      }
     }
     const merged = await snapshot(store);
     for (const [view, keys] of Object.entries(merged.views)) {

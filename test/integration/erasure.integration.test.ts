@@ -44,7 +44,7 @@ describe('erasing one request from both sinks', () => {
     await writeSmallFiles(store, { ...shape, sinkFor: (table) => bigQuerySink({ bq, dataset, table }) });
     env = {
       LAKE_DIR: `gs://${inject('gcsBucket')}/${prefix}`,
-      LAKE_GCS_ENDPOINT: inject('gcsEndpoint'),
+      GCS_API_ENDPOINT: inject('gcsEndpoint'),
       LAKE_SCRATCH_DIR: scratch,
       LAKE_COMPACT_GRACE_SECONDS: '0',
       BIGQUERY_PROJECT: inject('bigqueryProject'),

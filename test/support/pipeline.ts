@@ -170,12 +170,12 @@ export class Pipeline {
       LAKE_DIR: this.lakeDir,
       LOG_LEVEL: 'info',
       ...(options.bucket
-        ? { LAKE_DIR: 'gs://pipeline-lake/lake', LAKE_GCS_ENDPOINT: `http://127.0.0.1:${ports.gcs}` }
+        ? { LAKE_DIR: 'gs://pipeline-lake/lake', GCS_API_ENDPOINT: `http://127.0.0.1:${ports.gcs}` }
         : {}),
       ...options.env,
     });
     this.lake = options.bucket
-      ? openStore(parseLakeLocation(env.LAKE_DIR, env.LAKE_GCS_ENDPOINT), {
+      ? openStore(parseLakeLocation(env.LAKE_DIR, env.GCS_API_ENDPOINT), {
           scratchDir: join(this.dir, 'scratch', 'tests'),
         })
       : this.lakeDir;

@@ -50,7 +50,7 @@ describe('docker-compose.yml', () => {
       );
       const config = parseConfig(env);
       expect(config.LAKE_DIR, name).toBe('gs://thena-lake/lake');
-      expect(config.LAKE_GCS_ENDPOINT, name).toBe('http://gcs:4443');
+      expect(config.GCS_API_ENDPOINT, name).toBe('http://gcs:4443');
     }
   });
 

@@ -15,7 +15,7 @@ export function openStore(location: LakeLocation, opts: StoreOptions = {}): Lake
 
 type LakeConfig = Pick<
   Config,
-  'LAKE_DIR' | 'LAKE_GCS_ENDPOINT' | 'LAKE_GCS_HMAC_KEY_ID' | 'LAKE_GCS_HMAC_SECRET' | 'LAKE_SCRATCH_DIR'
+  'LAKE_DIR' | 'GCS_API_ENDPOINT' | 'LAKE_GCS_HMAC_KEY_ID' | 'LAKE_GCS_HMAC_SECRET' | 'LAKE_SCRATCH_DIR'
 >;
 
 /** The lake the configuration names. */
@@ -24,7 +24,7 @@ export function lakeStoreFrom(config: LakeConfig): LakeStore {
     config.LAKE_GCS_HMAC_KEY_ID && config.LAKE_GCS_HMAC_SECRET
       ? { keyId: config.LAKE_GCS_HMAC_KEY_ID, secret: config.LAKE_GCS_HMAC_SECRET }
       : undefined;
-  return openStore(parseLakeLocation(config.LAKE_DIR, config.LAKE_GCS_ENDPOINT, hmac), {
+  return openStore(parseLakeLocation(config.LAKE_DIR, config.GCS_API_ENDPOINT, hmac), {
     scratchDir: config.LAKE_SCRATCH_DIR,
   });
 }
