@@ -1,11 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-const kafkaOutage = 'test/faults/kafka-outage.faults.test.ts';
-
 // Projects, run in groups one after the other: the unit tests beside the code (group 0); the fault
 // suite (group 1); then the integration tests, which talk to the real Kafka broker, BigQuery
-// emulator and GCS emulator started by test/support/global-setup.ts, beside the fault suite's long
-// Kafka outage (group 2).
+// emulator and GCS emulator started by test/support/global-setup.ts (group 2).
 export default defineConfig({
   test: {
     // The JSON report lets .ci/run print a one-line count of what ran.
@@ -29,7 +26,7 @@ export default defineConfig({
           name: 'integration',
           include: ['**/*.integration.test.ts'],
           exclude: ['**/node_modules/**'],
-          // After the fault suite, and beside its long Kafka outage (the project below).
+          // After the fault suite.
           sequence: { groupOrder: 2 },
           globalSetup: ['test/support/global-setup.ts'],
           // Two cores: one integration file at a time keeps the broker and emulator responsive.
@@ -47,21 +44,8 @@ export default defineConfig({
           // both cores.
           name: 'faults',
           include: ['test/faults/**/*.faults.test.ts'],
-          exclude: [kafkaOutage],
           sequence: { groupOrder: 1 },
           fileParallelism: false,
-          testTimeout: 900_000,
-          hookTimeout: 300_000,
-        },
-      },
-      {
-        test: {
-          // The Kafka outage lasts 210 s (longer than Thena's retries) during which its pipeline only
-          // spools ten webhooks a second: it runs beside the integration files (its own ports and
-          // broker) instead of holding the two cores for four idle minutes.
-          name: 'faults-outage',
-          include: [kafkaOutage],
-          sequence: { groupOrder: 2 },
           testTimeout: 900_000,
           hookTimeout: 300_000,
         },

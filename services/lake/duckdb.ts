@@ -113,6 +113,32 @@ export async function openLake(
   return connection;
 }
 
+/** DuckDB's errors for a file its glob listed that was gone when it came to read it. */
+const vanished = /No such file or directory|No files found that match|HTTP 404|Not Found/;
+
+/**
+ * Opens the lake, runs `read` on it and closes it; when a file the query listed was removed before
+ * it was read (a consumer removing what it never committed, a compaction's grace period ending,
+ * retention), opens the lake again and reruns `read`, up to three times. What every one-shot
+ * reader (npm run query, the report, the tests' accounting) should use.
+ */
+export async function readLake<T>(
+  lake: string | LakeStore,
+  read: (connection: DuckDBConnection) => Promise<T>,
+  tables: readonly TableDefinition[] = catalogue,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const connection = await openLake(lake, tables);
+    try {
+      return await read(connection);
+    } catch (err) {
+      if (attempt >= 3 || !vanished.test((err as Error).message)) throw err;
+    } finally {
+      connection.closeSync();
+    }
+  }
+}
+
 /**
  * The BigQuery functions the shared view SQL calls that DuckDB lacks, as macros, so one text runs in
  * both (the emulator's translator turns them into DuckDB's own). UNIX_MICROS: no expression for

@@ -2,7 +2,7 @@
 // it prints how many rows each table and view holds.
 import { ConfigError, loadConfig } from '../shared/config.js';
 import { catalogue, viewsOf } from '../../tables/catalogue.js';
-import { openLake } from './duckdb.js';
+import { readLake } from './duckdb.js';
 import { lakeStoreFrom } from './stores/index.js';
 
 function render(columns: string[], rows: unknown[][]): string {
@@ -30,8 +30,7 @@ async function main(): Promise<void> {
     [...catalogue.map((t) => t.name), ...viewsOf().map((v) => v.name)]
       .map((n) => `SELECT '${n}' AS name, count(*) AS rows FROM ${n}`)
       .join(' UNION ALL ');
-  const connection = await openLake(lakeStoreFrom(config));
-  const reader = await connection.runAndReadAll(sql);
+  const reader = await readLake(lakeStoreFrom(config), (connection) => connection.runAndReadAll(sql));
   process.stdout.write(`${render(reader.columnNames(), reader.getRowsJS())}\n`);
 }
 

@@ -65,15 +65,15 @@ async function main(): Promise<void> {
   say(`reading the lake at ${dir}`);
   // DuckDB, then Vega, load only once they are needed (about half a second each), so a mistake in
   // the command line or the lake's place is answered at once.
-  const { openLake, lakeStoreFrom } = await import('../lake/index.js');
+  const { readLake, lakeStoreFrom } = await import('../lake/index.js');
   const { NothingToReport, readFigures } = await import('./figures.js');
-  const connection = await openLake(lakeStoreFrom(config));
   const filters = { workspace: args.workspace, since: args.since, slowest: args.top };
-  const figures = await readFigures(connection, filters, showStep).catch((err: unknown) => {
+  const figures = await readLake(lakeStoreFrom(config), (connection) =>
+    readFigures(connection, filters, showStep),
+  ).catch((err: unknown) => {
     if (err instanceof NothingToReport) nothingToReport(err, dir);
     throw err;
   });
-  connection.closeSync();
   const { drawCharts } = await import('./charts.js');
   const { renderReport } = await import('./html.js');
   const charts = await drawCharts(figures);

@@ -8,7 +8,7 @@ import type { TableDeclaration, TableDefinition } from '../../schemas/table.js';
 import { topics } from '../../schemas/topics.js';
 import { eventEnvelope } from '../../services/ingress/envelope.js';
 import { classify } from '../../services/ingress/webhook.js';
-import { openLake } from '../../services/lake/duckdb.js';
+import { readLake } from '../../services/lake/duckdb.js';
 import type { LakeStore } from '../../services/lake/store.js';
 import { catalogue } from '../../tables/catalogue.js';
 import type { WebhookLoad } from './load.js';
@@ -82,13 +82,7 @@ export interface SinkContents {
 }
 
 export async function lakeContents(where: string | LakeStore): Promise<SinkContents> {
-  const lake = await openLake(where);
-  try {
-    const read = async (sql: string) => (await lake.runAndReadAll(sql)).getRowObjectsJS();
-    return await contents(read);
-  } finally {
-    lake.closeSync();
-  }
+  return readLake(where, (lake) => contents(async (sql) => (await lake.runAndReadAll(sql)).getRowObjectsJS()));
 }
 
 export async function bigQueryContents(bq: BigQuery, project: string, dataset: string): Promise<SinkContents> {
