@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { startKafka, type LocalKafka } from '../kafka/kafka.js';
 import { startEmulator, type LocalEmulator } from '../bigquery-emulator/emulator.js';
 import { startFakeGcs, type LocalFakeGcs } from '../gcs/fake-gcs.js';
+import { installDuckdbExtensions } from '../duckdb/extensions.js';
 import { localDir, repoRoot } from './paths.js';
 import { assertPortsFree, startProcess, type ManagedProcess } from './process.js';
 import { pipelineServices, type ServiceEntry } from './services.js';
@@ -66,7 +67,11 @@ async function startInfrastructure(config: Config, given: Set<EnvName>, stateDir
   const gcs =
     config.LOCAL_LAKE_IN_BUCKET && !given.has('LAKE_DIR')
       ? (log.info('LOCAL_LAKE_IN_BUCKET: starting a local fake-gcs-server for the lake (the first start builds it)'),
-        startFakeGcs({ dataDir: join(stateDir, 'gcs'), port: basePorts.gcs + offset, buckets: [localLakeBucket] }))
+        // DuckDB's httpfs too, so that `npm run query` can read the bucket.
+        Promise.all([
+          startFakeGcs({ dataDir: join(stateDir, 'gcs'), port: basePorts.gcs + offset, buckets: [localLakeBucket] }),
+          installDuckdbExtensions(),
+        ]).then(([started]) => started))
       : undefined;
   const [k, e, g] = await Promise.allSettled([kafka, emulator, gcs]);
   const started: Infrastructure = {
