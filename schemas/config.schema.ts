@@ -1,6 +1,6 @@
 // Every setting the services read, one property per environment variable. This schema is the
 // single description: services/shared/config.ts parses the environment with it, the Config type
-// is derived from it, and README's configuration table is written from its descriptions.
+// is derived from it, and docs/configuration.md's table is written from its descriptions.
 // `x-expected` is what an operator sees after a bad value; `x-secret` values are never echoed.
 export const configSchema = {
   $id: 'thena-lake/config',
