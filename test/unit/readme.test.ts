@@ -30,7 +30,9 @@ describe('README', () => {
       readme.indexOf('\n## ', readme.indexOf('## Configuration') + 5),
     );
     const rows = rowsOf(section);
-    const known = new Map(describeVariables().map((v) => [v.name, v]));
+    const known = new Map<string, ReturnType<typeof describeVariables>[number]>(
+      describeVariables().map((v) => [v.name, v]),
+    );
     expect(rows.size).toBeGreaterThan(5);
     for (const name of rows.keys()) {
       expect(known.has(name), name).toBe(true);
