@@ -252,6 +252,22 @@ export const configSchema = {
       description: "BigQuery API root, set only to use an emulator (e.g. http://127.0.0.1:9050). Unset: Google's API.",
       'x-expected': 'an http(s) URL, e.g. http://127.0.0.1:9050',
     },
+    BIGQUERY_STORAGE_API_ENDPOINT: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9.-]+:[0-9]{1,5}$',
+      description:
+        "BigQuery Storage Write API address (host:port, plaintext gRPC), set only to use an emulator (e.g. 127.0.0.1:9060). Unset: Google's API.",
+      'x-expected': 'host:port, e.g. 127.0.0.1:9060',
+    },
+    BIGQUERY_BATCH_MAX_AGE_MS: {
+      type: 'integer',
+      minimum: 50,
+      maximum: 600000,
+      default: 1000,
+      description:
+        "A BigQuery sink appends what a partition gathered this long after its first row (the lake's files close on their own, larger deadline), so BigQuery is fresh within seconds.",
+      'x-expected': 'milliseconds from 50 to 600000, e.g. 1000',
+    },
     LOCAL_STATE_DIR: {
       type: 'string',
       minLength: 1,
@@ -330,6 +346,7 @@ export const configSchema = {
     'LAKE_COMPACT_GRACE_SECONDS',
     'LOCAL_LAKE_IN_BUCKET',
     'BIGQUERY_DATASET',
+    'BIGQUERY_BATCH_MAX_AGE_MS',
     'LOG_LEVEL',
   ],
 } as const;

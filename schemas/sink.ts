@@ -22,18 +22,40 @@ export interface RefusedRow {
 export interface WriteResult {
   /** Rows not written because the store refused them; every other row of the batch is durable. */
   refused: RefusedRow[];
+  /** Kept with the batch's committed offset, for the sink to read back on the next assignment. */
+  commitMetadata?: string;
+}
+
+/** What the runtime tells a sink about a partition it has just been assigned. */
+export interface Assignment {
+  /**
+   * The metadata the group's committed offset for the partition carries (null: none), or
+   * undefined when the group has committed nothing for it yet.
+   */
+  committedMetadata(): Promise<string | null | undefined>;
+  /** The partition's end offset now: an earlier owner can only have read messages below it. */
+  endOffset(): Promise<string>;
+  /**
+   * Records `metadata` with the partition's committed offset, which stays where it is. Fails once
+   * another member owns the partition: a sink claims a resource (a write stream) through it, so
+   * that the next owner finds the resource and can fence it.
+   */
+  claim(metadata: string): Promise<void>;
 }
 
 export interface Sink {
   readonly name: string;
   /** The largest batch the sink wants, in rows (smaller batches keep each write and its retries short). */
   readonly maxBatchRows?: number;
+  /** The longest a batch may gather rows, when the sink wants it shorter than the lake's file age. */
+  readonly maxBatchAgeMs?: number;
   /**
    * Called before the first batch of a partition after each assignment, with the offset the
    * partition resumes from: anything written earlier for offsets at or past it was never
-   * committed and must go, since those messages will be consumed again.
+   * committed and must go, since those messages will be consumed again. `assignment` is given by
+   * the consuming runtime (not by one-off writers).
    */
-  prepare(partition: number, resumeOffset: string): Promise<void>;
+  prepare(partition: number, resumeOffset: string, assignment?: Assignment): Promise<void>;
   /** Makes the rows durable; resolves only once they are. A failure that may pass is thrown retryable. */
   writeBatch(batch: SinkBatch): Promise<WriteResult>;
   /** Undoes a writeBatch whose offsets could not be committed (the partition moved away meanwhile). */

@@ -105,6 +105,8 @@ export interface EmulatorOptions {
 
 export interface LocalEmulator {
   readonly endpoint: string;
+  /** The Storage Write API's address (host:port, plaintext gRPC). */
+  readonly storageEndpoint: string;
   readonly project: string;
   readonly process: ManagedProcess;
   stop(): Promise<void>;
@@ -150,5 +152,6 @@ export async function startEmulator(o: EmulatorOptions): Promise<LocalEmulator> 
   });
   const endpoint = `http://127.0.0.1:${o.port}`;
   await waitUntilReady(proc, () => emulatorAnswers(endpoint, o.project), 120_000);
-  return { endpoint, project: o.project, process: proc, stop: () => proc.stop() };
+  const storageEndpoint = `127.0.0.1:${o.grpcPort}`;
+  return { endpoint, storageEndpoint, project: o.project, process: proc, stop: () => proc.stop() };
 }

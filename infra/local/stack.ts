@@ -98,6 +98,7 @@ function servicesEnvironment(infra: Infrastructure): NodeJS.ProcessEnv {
   if (infra.emulator) {
     env.BIGQUERY_PROJECT = localProject;
     env.BIGQUERY_API_ENDPOINT = infra.emulator.endpoint;
+    env.BIGQUERY_STORAGE_API_ENDPOINT = infra.emulator.storageEndpoint;
   }
   if (infra.gcs) {
     env.LAKE_DIR = `gs://${localLakeBucket}/lake`;

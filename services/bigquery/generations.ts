@@ -4,11 +4,13 @@
 // generation, so the name keeps answering. Each generation's table carries the table version it
 // was built with in the label thena_version.
 import type { BigQuery, Dataset } from '@google-cloud/bigquery';
+import type { Logger } from '../shared/logger.js';
 import type { Generation, GenerationStore } from '../../schemas/sink.js';
 import type { TableDefinition } from '../../schemas/table.js';
 import { crossViewsOf, tableViewsOf, viewSql } from '../../tables/catalogue.js';
 import { emptyReport, ensureTable, ensureView, isNotFound, type MigrationReport } from './objects.js';
 import { bigQuerySink } from './sink.js';
+import type { WriteClient } from './write-api.js';
 
 export const generationTable = (table: { name: string }, generation: number) =>
   generation === 1 ? table.name : `${table.name}__g${generation}`;
@@ -88,7 +90,15 @@ export async function ensureCrossTableViews(
   }
 }
 
-export function bigQueryGenerations(bq: BigQuery, datasetName: string): GenerationStore {
+/** How a store's writers append: the Storage Write API client and the batch deadline. */
+export interface BigQueryWriting {
+  client: WriteClient;
+  maxBatchAgeMs?: number;
+  logger?: Logger;
+}
+
+/** The store of a dataset's generations; `writing` is needed only to write them. */
+export function bigQueryGenerations(bq: BigQuery, datasetName: string, writing?: BigQueryWriting): GenerationStore {
   const dataset = bq.dataset(datasetName);
   return {
     sink: 'bigquery',
@@ -98,7 +108,15 @@ export function bigQueryGenerations(bq: BigQuery, datasetName: string): Generati
       await ensureTable(dataset, { ...t, name: generationTable(t, next.generation) }, emptyReport(), { labels });
     },
     async writer(t, generation) {
-      return bigQuerySink({ bq, dataset: datasetName, table: { ...t, name: generationTable(t, generation) } });
+      if (!writing) throw new Error('this BigQuery generation store was opened without a Storage Write API client');
+      return bigQuerySink({
+        bq,
+        writeClient: writing.client,
+        maxBatchAgeMs: writing.maxBatchAgeMs,
+        logger: writing.logger,
+        dataset: datasetName,
+        table: { ...t, name: generationTable(t, generation) },
+      });
     },
     async switchTo(t, next) {
       await ensureViewsOver(bq, dataset, t, next.generation, emptyReport());

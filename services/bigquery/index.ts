@@ -1,6 +1,8 @@
 // The BigQuery side's public surface: the sink the consumer services write through, and the
 // migration that creates the dataset, tables and views (npm run migrate, npm start, the services).
-export { bigQuerySink, insertIdFor, insertLimits, timestampText, toBigQueryRow } from './sink.js';
+export { bigQuerySink, rowIdentity } from './sink.js';
+export { timestampText, toBigQueryRow, toStorageRow } from './rows.js';
+export { createWriteClient, type WriteClient } from './write-api.js';
 export { migrate, MigrationError, type MigrateOptions, type MigrationReport } from './migrate.js';
 export { bigQueryGenerations, generationTable } from './generations.js';
 export { eraseFromBigQuery } from './erasure.js';

@@ -1,150 +1,322 @@
-// The BigQuery sink: streaming inserts (insertAll) of raw rows, each with a deterministic insertId
-// built from the row's fact key (the client's default is a random id per call, which would defeat
-// BigQuery's best-effort deduplication of retries). Requests stay within the API's limits. A row
-// BigQuery rejects on its own is returned as refused, with BigQuery's reason, for the runtime to
-// dead-letter, and the others are written; failures that may pass are thrown as retryable.
-import { createHash } from 'node:crypto';
+// The BigQuery sink: the Storage Write API's committed streams, one per partition and assignment,
+// written at explicit offsets, so that BigQuery's own tables hold each row once. The protocol:
+//
+// 1. On assignment the sink reads the stream and row count the last commit recorded (Kafka offset
+//    commit metadata), finalizes that stream (so a member that lost the partition can no longer
+//    append to it) and compares its row count with the recorded one. If the stream holds more, a
+//    previous owner wrote rows it never committed; if the stream is unknown (an emulator restarted),
+//    nobody can tell. Either way the rows of messages below the partition's end offset at that
+//    moment may already be in the table: those batches are checked against the table by their
+//    identity (event_id and fact key), and rows already there are left out.
+// 2. It creates a fresh committed stream and claims it in the partition's commit metadata before
+//    the first append: a later owner finds it there, fences it and counts its rows.
+// 3. Each batch is appended at the stream's next offset; the commit that follows records the new
+//    row count. An append whose outcome is unknown (no answer) abandons the stream, which is
+//    finalized before the retry, and the retried batch is checked against the table.
+//
+// Rows BigQuery refuses are returned for the runtime to dead-letter; the rest of the append is
+// written. Failures that may pass are thrown as retryable.
 import { LRUCache } from 'lru-cache';
 import type { BigQuery } from '@google-cloud/bigquery';
 import type { Row } from '../../schemas/flattener.js';
-import type { RefusedRow, Sink, SinkBatch } from '../../schemas/sink.js';
+import type { Assignment, RefusedRow, Sink, SinkBatch, WriteResult } from '../../schemas/sink.js';
 import type { TableDeclaration } from '../../schemas/table.js';
+import type { Logger } from '../shared/logger.js';
 import { RetryableError, isRetryable } from '../shared/retry.js';
+import { toStorageRow } from './rows.js';
+import { CommittedStream, finalizeStream, type JSONRow, type WriteClient } from './write-api.js';
 
-/** BigQuery recommends at most 500 rows per insertAll request; the hard limit is 10 MB. */
-export const insertLimits = { rows: 500, bytes: 9 * 1024 * 1024 };
+/** An AppendRows request may carry 10 MB; stay well below it. */
+const appendLimits = { bytes: 8 * 1024 * 1024 };
 
 export interface BigQuerySinkOptions {
   bq: BigQuery;
+  writeClient: WriteClient;
   dataset: string;
   table: TableDeclaration;
+  /** Batches are appended this long after their first row at the latest (BIGQUERY_BATCH_MAX_AGE_MS). */
+  maxBatchAgeMs?: number;
+  logger?: Logger;
 }
 
-/** Microseconds since the epoch as the RFC 3339 text insertAll accepts, microseconds kept. */
-export function timestampText(micros: bigint): string {
-  const ms = micros / 1000n - (micros % 1000n < 0n ? 1n : 0n);
-  const iso = new Date(Number(ms)).toISOString(); // ....sssZ
-  const sub = ((micros % 1000n) + 1000n) % 1000n;
-  return `${iso.slice(0, -1)}${String(sub).padStart(3, '0')}Z`;
+/** What the sink records with each commit. */
+interface Claim {
+  stream: string;
+  rows: number;
 }
 
-/** A row as insertAll takes it: timestamps as text, absent lists as [] (BigQuery has no NULL array). */
-export function toBigQueryRow(table: TableDeclaration, row: Row): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const c of table.columns) {
-    const v = row[c.name];
-    if (c.mode === 'REPEATED') out[c.name] = v ?? [];
-    else if (c.type === 'TIMESTAMP') out[c.name] = typeof v === 'bigint' ? timestampText(v) : null;
-    else out[c.name] = v ?? null;
+function parseClaim(metadata: string | null | undefined): Claim | undefined {
+  try {
+    const c = JSON.parse(metadata ?? '') as Partial<Claim>;
+    return typeof c.stream === 'string' && Number.isSafeInteger(c.rows) ? (c as Claim) : undefined;
+  } catch {
+    return undefined;
   }
-  return out;
 }
 
-export function insertIdFor(table: TableDeclaration, row: Row): string {
-  const parts = table.factKey.map((k) => String(row[k] ?? ''));
-  if (parts.length === 1 && /^[0-9a-f]{32}$/.test(parts[0]!)) return parts[0]!;
-  return createHash('sha256').update(parts.join('\u0001')).digest('hex').slice(0, 32);
+interface PartitionState {
+  assignment?: Assignment;
+  stream?: CommittedStream;
+  /** Rows in `stream`: the offset of the next append. */
+  rows: number;
+  /** A stream whose last append got no answer: finalized before anything else is written. */
+  abandoned?: string;
+  /** Batches starting below this Kafka offset may hold rows the table already has. */
+  checkBelow?: bigint;
+  /** Newly assigned: the last owner's stream is still to be fenced and counted. */
+  recover?: boolean;
 }
 
-interface InsertRow {
-  insertId: string;
-  json: Record<string, unknown>;
+/** The columns that identify a row of the base table: the delivering event and the fact. */
+export function rowIdentity(table: TableDeclaration): string[] {
+  const hasEvent = table.columns.some((c) => c.name === 'event_id');
+  return [...new Set([...(hasEvent ? ['event_id'] : []), ...table.factKey])];
 }
 
-function chunks(rows: InsertRow[]): InsertRow[][] {
-  const out: InsertRow[][] = [];
-  let current: InsertRow[] = [];
+const identityKey = (identity: readonly string[], row: Record<string, unknown>) =>
+  identity.map((c) => (row[c] === null || row[c] === undefined ? '\u2205' : String(row[c]))).join('\u0001');
+
+/** The rows whose identity the base table `ref` does not hold yet. */
+async function notYetWritten(bq: BigQuery, ref: string, identity: readonly string[], rows: Row[]): Promise<Row[]> {
+  if (rows.length === 0) return rows;
+  // Filter on the identity column with the most distinct values in the batch (event_id, mostly).
+  const filterColumn = identity
+    .map((c) => ({ c, n: new Set(rows.map((r) => String(r[c]))).size }))
+    .sort((a, b) => b.n - a.n)[0]!.c;
+  const values = [...new Set(rows.map((r) => r[filterColumn]).filter((v) => v !== null && v !== undefined))];
+  const [present] = await bq
+    .query({
+      query: `SELECT ${identity.join(', ')} FROM ${ref} WHERE ${filterColumn} IN UNNEST(@values)`,
+      params: { values: values.map(String) },
+    })
+    .catch((err: unknown) => {
+      if (!isRetryable(err)) throw err;
+      const message = `could not check ${ref} for rows already written: ${(err as Error).message}`;
+      throw new RetryableError(message, { cause: err });
+    });
+  const seen = new Set((present as Record<string, unknown>[]).map((r) => identityKey(identity, r)));
+  return rows.filter((r) => !seen.has(identityKey(identity, r)));
+}
+
+interface Append {
+  rows: Row[];
+  json: JSONRow[];
+}
+
+/**
+ * Splits rows into appends below the request size limit; rows that cannot be encoded for their
+ * columns go to `refused`.
+ */
+function appendsOf(table: TableDeclaration, rows: Row[], refused: (row: Row, message: string) => void): Append[] {
+  const out: Append[] = [];
+  let current: Append = { rows: [], json: [] };
   let bytes = 0;
   for (const row of rows) {
-    const size = Buffer.byteLength(JSON.stringify(row.json)) + row.insertId.length + 32;
-    if (current.length > 0 && (current.length >= insertLimits.rows || bytes + size > insertLimits.bytes)) {
+    const encoded = toStorageRow(table, row);
+    if ('problem' in encoded) {
+      refused(row, encoded.problem);
+      continue;
+    }
+    const size = JSON.stringify(encoded.json).length + 16;
+    if (current.rows.length > 0 && bytes + size > appendLimits.bytes) {
       out.push(current);
-      current = [];
+      current = { rows: [], json: [] };
       bytes = 0;
     }
-    current.push(row);
+    current.rows.push(row);
+    current.json.push(encoded.json);
     bytes += size;
   }
-  if (current.length > 0) out.push(current);
+  if (current.rows.length > 0) out.push(current);
   return out;
 }
 
-interface PartialFailure {
-  name: string;
-  errors: { row: InsertRow; errors: { reason?: string; message?: string }[] }[];
+/** The sink as a plain object, so that callers may wrap it by spreading. */
+export function bigQuerySink(opts: BigQuerySinkOptions): Sink {
+  const sink = new StorageWriteSink(opts);
+  return {
+    name: sink.name,
+    maxBatchRows: sink.maxBatchRows,
+    maxBatchAgeMs: sink.maxBatchAgeMs,
+    prepare: (partition, resumeOffset, assignment) => sink.prepare(partition, resumeOffset, assignment),
+    writeBatch: (batch) => sink.writeBatch(batch),
+    discard: (batch) => sink.discard(batch),
+    close: () => sink.close(),
+  };
 }
 
-/** Sends one chunk; records the rows BigQuery refused in `refused`, throws when others may pass on a retry. */
-async function insertChunk(
-  table: ReturnType<ReturnType<BigQuery['dataset']>['table']>,
-  chunk: InsertRow[],
-  byInsertId: Map<string, Row>,
-  refused: Map<string, RefusedRow>,
-): Promise<void> {
-  try {
-    await table.insert(chunk, { raw: true, skipInvalidRows: true });
-  } catch (err) {
-    if ((err as PartialFailure).name !== 'PartialFailureError') {
-      if (isRetryable(err))
-        throw new RetryableError(`BigQuery insert failed: ${(err as Error).message}`, { cause: err });
-      throw err;
+class StorageWriteSink implements Sink {
+  readonly name = 'bigquery';
+  readonly maxBatchRows = 5_000;
+  readonly maxBatchAgeMs: number | undefined;
+  private readonly table: TableDeclaration;
+  private readonly client: WriteClient;
+  private readonly tablePath: string;
+  private readonly tableRef: string;
+  private readonly identity: string[];
+  private readonly log: Logger | undefined;
+  private readonly states = new Map<number, PartitionState>();
+  /**
+   * Rows BigQuery refused, by identity: a retried batch does not send them again, and reports
+   * them (once the whole batch is written) for the runtime to dead-letter.
+   */
+  private readonly refused = new LRUCache<string, RefusedRow>({ max: 10_000 });
+
+  constructor(private readonly o: BigQuerySinkOptions) {
+    this.table = o.table;
+    this.client = o.writeClient;
+    this.maxBatchAgeMs = o.maxBatchAgeMs;
+    const project = o.bq.projectId;
+    this.tablePath = `projects/${project}/datasets/${o.dataset}/tables/${o.table.name}`;
+    this.tableRef = `\`${project}.${o.dataset}.${o.table.name}\``;
+    this.identity = rowIdentity(o.table);
+    this.log = o.logger?.child({ component: 'bigquery-sink', table: o.table.name });
+  }
+
+  private identityOf(row: Record<string, unknown>): string {
+    return identityKey(this.identity, row);
+  }
+
+  async prepare(partition: number, _resumeOffset: string, assignment?: Assignment): Promise<void> {
+    // Only noted here: the stream work is done before the first write, where a failure (BigQuery
+    // away) is retried like any write instead of failing the assignment.
+    this.states.get(partition)?.stream?.close();
+    this.states.set(partition, { rows: 0, assignment, recover: assignment !== undefined });
+  }
+
+  async writeBatch(batch: SinkBatch): Promise<WriteResult> {
+    let s = this.states.get(batch.partition);
+    if (!s) this.states.set(batch.partition, (s = { rows: 0 }));
+    if (s.recover && s.assignment) await this.recover(s, s.assignment);
+    const refusedNow = new Map<string, RefusedRow>();
+    let rows = batch.rows.filter((row) => {
+      const known = this.refused.get(this.identityOf(row));
+      if (known) refusedNow.set(this.identityOf(row), known);
+      return !known;
+    });
+    if (s.checkBelow !== undefined) {
+      if (BigInt(batch.firstOffset) >= s.checkBelow) s.checkBelow = undefined;
+      else {
+        const fresh = await notYetWritten(this.o.bq, this.tableRef, this.identity, rows);
+        if (fresh.length < rows.length) {
+          this.log?.info(
+            { partition: batch.partition, skipped: rows.length - fresh.length },
+            'left out rows already written',
+          );
+        }
+        rows = fresh;
+      }
     }
-    const failures = (err as PartialFailure).errors;
-    const invalid = failures.filter((f) => f.errors.some((e) => e.reason === 'invalid'));
-    for (const f of invalid) {
-      refused.set(f.row.insertId, {
-        row: byInsertId.get(f.row.insertId) ?? f.row.json,
-        reason: f.errors.map((e) => e.reason ?? 'unknown').join(','),
-        message: f.errors.map((e) => e.message ?? '').join('; '),
-      });
+    try {
+      const refuse = (row: Row, message: string) =>
+        refusedNow.set(this.identityOf(row), { row, reason: 'invalid', message });
+      for (const chunk of appendsOf(this.table, rows, refuse)) await this.append(s, chunk, batch, refusedNow);
+    } finally {
+      for (const [id, r] of refusedNow) this.refused.set(id, r);
     }
-    // With skipInvalidRows, rows not reported were written; those that failed for another reason
-    // (backendError, timeout) are worth another try, with the whole batch's insertIds.
-    const transient = failures.length - invalid.length;
-    if (transient > 0) {
-      const reason = failures.find((f) => !invalid.includes(f))!.errors[0]?.reason;
-      throw new RetryableError(`BigQuery did not take ${transient} rows: ${reason}`);
+    const claim: Claim | undefined = s.stream ? { stream: s.stream.name, rows: s.rows } : undefined;
+    return { refused: [...refusedNow.values()], commitMetadata: claim && JSON.stringify(claim) };
+  }
+
+  async discard(_batch: SinkBatch): Promise<void> {
+    // Rows in a committed stream cannot be withdrawn. The partition's next owner finds more rows
+    // in the claimed stream than the commit recorded, and checks those batches against the table.
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.states.values()) s.stream?.close();
+    this.states.clear();
+  }
+
+  /** Fences the stream the last commit recorded and decides whether the next batches need checking. */
+  private async recover(s: PartitionState, assignment: Assignment): Promise<void> {
+    const metadata = await assignment.committedMetadata();
+    const last = parseClaim(metadata);
+    let uncertain: boolean;
+    if (last) {
+      const held = await finalizeStream(this.client, last.stream);
+      uncertain = held === 'gone' || held > last.rows;
+      if (uncertain)
+        this.log?.info({ stream: last.stream, held, committed: last.rows }, 'the last stream holds uncommitted rows');
+    } else {
+      // Committed by something else (an older sink) or never: what was written past it is unknown.
+      uncertain = metadata !== undefined;
+    }
+    // Read after the fence: nothing an earlier owner appended comes from at or past this offset.
+    if (uncertain) s.checkBelow = BigInt(await assignment.endOffset());
+    s.recover = false;
+  }
+
+  /** Opens a fresh stream and, under the runtime, claims it before anything is appended. */
+  private async openStream(s: PartitionState): Promise<CommittedStream> {
+    if (s.abandoned) {
+      await finalizeStream(this.client, s.abandoned);
+      s.abandoned = undefined;
+    }
+    const stream = await CommittedStream.create(this.client, this.tablePath);
+    try {
+      await s.assignment?.claim(JSON.stringify({ stream: stream.name, rows: 0 } satisfies Claim));
+    } catch (err) {
+      stream.close();
+      const message = `could not claim a write stream for ${this.table.name}: ${(err as Error).message}`;
+      throw new RetryableError(message, { cause: err });
+    }
+    s.stream = stream;
+    s.rows = 0;
+    return stream;
+  }
+
+  /** Leaves the stream (finalized before the next write) and checks batches below `checkBelow`. */
+  private abandon(s: PartitionState, checkBelow: bigint): void {
+    if (s.stream) {
+      s.abandoned = s.stream.name;
+      s.stream.close();
+      s.stream = undefined;
+    }
+    if (s.checkBelow === undefined || s.checkBelow < checkBelow) s.checkBelow = checkBelow;
+  }
+
+  /** Appends one chunk at the stream's next offset; rows BigQuery refuses go to `refusedNow`. */
+  private async append(s: PartitionState, chunk: Append, batch: SinkBatch, refusedNow: Map<string, RefusedRow>) {
+    let { rows, json } = chunk;
+    const past = BigInt(batch.lastOffset) + 1n;
+    while (rows.length > 0) {
+      const stream = s.stream ?? (await this.openStream(s));
+      let outcome;
+      try {
+        outcome = await stream.append(json, s.rows);
+      } catch (err) {
+        // No answer: the rows may be in the table. Fence the stream and check before writing again.
+        this.abandon(s, past);
+        throw err;
+      }
+      switch (outcome.kind) {
+        case 'appended':
+          s.rows += rows.length;
+          return;
+        case 'refused': {
+          // Nothing of the append was written: record the refused rows and send the others again.
+          const bad = new Set(outcome.rows.map((r) => r.index));
+          for (const r of outcome.rows) {
+            const row = rows[r.index];
+            if (row) refusedNow.set(this.identityOf(row), { row, reason: 'invalid', message: r.message });
+          }
+          if (bad.size === 0) throw new Error(`BigQuery refused an append to ${this.table.name} without naming a row`);
+          rows = rows.filter((_, i) => !bad.has(i));
+          json = json.filter((_, i) => !bad.has(i));
+          continue;
+        }
+        case 'exists':
+          // This process never appends twice at one offset: someone else wrote to the stream.
+          this.abandon(s, past);
+          throw new RetryableError(`write stream ${stream.name} already holds offset ${s.rows}`);
+        case 'gone':
+          // Finalized by the partition's next owner, or unknown to a restarted service: nothing of
+          // this append was written, but earlier unanswered appends may have been.
+          this.abandon(s, past);
+          s.abandoned = undefined;
+          throw new RetryableError(`write stream ${stream.name} takes no more rows: ${outcome.message}`);
+      }
     }
   }
-}
-
-export function bigQuerySink(opts: BigQuerySinkOptions): Sink {
-  const table = opts.bq.dataset(opts.dataset).table(opts.table.name);
-  // Rows BigQuery refused, by insertId: a retried batch does not send them again, and reports them
-  // (once the whole batch is written) for the runtime to dead-letter.
-  const refused = new LRUCache<string, RefusedRow>({ max: 10_000 });
-
-  return {
-    name: 'bigquery',
-    // insertAll takes 500 rows a request: a batch of 5,000 is ten requests.
-    maxBatchRows: 5_000,
-    async prepare() {
-      // Nothing to remove: rows written but not committed come again with the same insertIds,
-      // and the views keep one row per fact.
-    },
-    async writeBatch(batch) {
-      const byInsertId = new Map<string, Row>();
-      const refusedNow = new Map<string, RefusedRow>();
-      const rows = batch.rows.flatMap((row) => {
-        const insertId = insertIdFor(opts.table, row);
-        const known = refused.get(insertId);
-        if (known) {
-          refusedNow.set(insertId, known);
-          return [];
-        }
-        byInsertId.set(insertId, row);
-        return [{ insertId, json: toBigQueryRow(opts.table, row) }];
-      });
-      try {
-        for (const chunk of chunks(rows)) await insertChunk(table, chunk, byInsertId, refusedNow);
-      } finally {
-        for (const [id, r] of refusedNow) refused.set(id, r);
-      }
-      return { refused: [...refusedNow.values()] };
-    },
-    async discard(_batch: SinkBatch) {
-      // Streaming inserts cannot be withdrawn; a repeat is absorbed by insertId and the views.
-    },
-    async close() {},
-  };
 }

@@ -9,7 +9,7 @@ import type { GenerationStore } from '../../schemas/sink.js';
 import type { TableDefinition } from '../../schemas/table.js';
 import type { OutgoingMessage } from '../../schemas/topics.js';
 import { catalogue, tableOfService } from '../../tables/catalogue.js';
-import { bigQueryGenerations, migrate } from '../bigquery/index.js';
+import { bigQueryGenerations, createWriteClient, migrate } from '../bigquery/index.js';
 import { ensureBucket, lakeGenerations, lakeStoreFrom } from '../lake/index.js';
 import { createBigQuery } from '../shared/bigquery.js';
 import { loadConfig, type Config } from '../shared/config.js';
@@ -119,7 +119,13 @@ async function buildStores(table: TableDefinition, config: Config, registry: Reg
     );
     logger.info({ created: report.created, altered: report.altered }, 'BigQuery migrated');
   }
-  stores.push(bigQueryGenerations(bq, config.BIGQUERY_DATASET));
+  stores.push(
+    bigQueryGenerations(bq, config.BIGQUERY_DATASET, {
+      client: createWriteClient(config),
+      maxBatchAgeMs: config.BIGQUERY_BATCH_MAX_AGE_MS,
+      logger,
+    }),
+  );
   return stores;
 }
 

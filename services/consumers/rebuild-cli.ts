@@ -8,7 +8,7 @@ import type { GenerationStore } from '../../schemas/sink.js';
 import type { TableDefinition } from '../../schemas/table.js';
 import { topics, type OutgoingMessage } from '../../schemas/topics.js';
 import { catalogue } from '../../tables/catalogue.js';
-import { bigQueryGenerations, migrate } from '../bigquery/index.js';
+import { bigQueryGenerations, createWriteClient, migrate } from '../bigquery/index.js';
 import { lakeGenerations, lakeStoreFrom } from '../lake/index.js';
 import { createBigQuery } from '../shared/bigquery.js';
 import { loadConfig, type Config } from '../shared/config.js';
@@ -82,7 +82,12 @@ async function stores(config: Config, sink: string | undefined): Promise<Generat
       location: config.BIGQUERY_LOCATION,
       partitionExpirationDays: config.BIGQUERY_PARTITION_EXPIRATION_DAYS,
     });
-    out.push(bigQueryGenerations(bq, config.BIGQUERY_DATASET));
+    out.push(
+      bigQueryGenerations(bq, config.BIGQUERY_DATASET, {
+        client: createWriteClient(config),
+        maxBatchAgeMs: config.BIGQUERY_BATCH_MAX_AGE_MS,
+      }),
+    );
   }
   return out;
 }

@@ -35,6 +35,7 @@ import { apiRequest, fakeThenaApi, type FakeThenaApi } from '../support/fake-the
 import { testPorts } from '../support/global-setup.js';
 import { quietLogger } from '../support/lake.js';
 import { uniqueName, waitFor } from '../support/wait.js';
+import { testWriteClient } from '../support/bigquery.js';
 
 const requestEvents = tableOfService('request-events')!;
 
@@ -77,7 +78,9 @@ class Harness {
     await this.producer.connect();
     await migrate(this.bq, { dataset: this.dataset, location: 'US' });
     await this.consume(parquetSink({ lakeDir: this.lakeDir, table: requestEvents }));
-    await this.consume(bigQuerySink({ bq: this.bq, dataset: this.dataset, table: requestEvents }));
+    await this.consume(
+      bigQuerySink({ bq: this.bq, writeClient: testWriteClient(), dataset: this.dataset, table: requestEvents }),
+    );
   }
 
   /** The request-events consumer on the pipeline's topic, in a group of its own, into `sink`. */

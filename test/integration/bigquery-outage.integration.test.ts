@@ -6,7 +6,7 @@ import { startEmulator } from '../../infra/bigquery-emulator/emulator.js';
 import { localDir } from '../../infra/local/paths.js';
 import { createBigQuery } from '../../services/shared/bigquery.js';
 import { migrate } from '../../services/bigquery/migrate.js';
-import { bigQuerySink, toBigQueryRow } from '../../services/bigquery/sink.js';
+import { bigQuerySink, createWriteClient, toBigQueryRow } from '../../services/bigquery/index.js';
 import { flattened } from '../support/flatten.js';
 import { requestEvents } from '../../tables/catalogue.js';
 import { envelopeMessage } from '../fixtures/envelopes.js';
@@ -30,6 +30,7 @@ describe('BigQuery sink through an emulator outage', () => {
     };
     let emulator = await startEmulator({ ...options, fresh: true });
     const bq = createBigQuery({ BIGQUERY_PROJECT: project, BIGQUERY_API_ENDPOINT: emulator.endpoint })!;
+    const writeClient = createWriteClient({ BIGQUERY_STORAGE_API_ENDPOINT: emulator.storageEndpoint });
     const dataset = 'outage';
     await migrate(bq, { dataset, location: 'US' });
     const fx = await lakeFixture(inject('kafkaBrokers'));
@@ -47,7 +48,7 @@ describe('BigQuery sink through an emulator outage', () => {
     const repeats = async () => (await bq.query(repeatedFactsSql(requestEvents, baseTable)))[0];
     try {
       const consumer = await fx.consume('request-events', { maxAgeMs: 300 }, (table) =>
-        bigQuerySink({ bq, dataset, table }),
+        bigQuerySink({ bq, writeClient, dataset, table }),
       );
       const committed = async () =>
         (await admin.fetchOffsets({ groupId: consumer.groupId, topics: [fx.eventsTopic] }))[0]!.partitions.reduce(

@@ -7,7 +7,7 @@ import { repoRoot } from '../../infra/local/paths.js';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { createBigQuery } from '../../services/shared/bigquery.js';
 import { migrate } from '../../services/bigquery/migrate.js';
-import { bigQuerySink, toBigQueryRow } from '../../services/bigquery/sink.js';
+import { bigQuerySink, toBigQueryRow } from '../../services/bigquery/index.js';
 import type { Row } from '../../schemas/flattener.js';
 import type { Sink } from '../../schemas/sink.js';
 import type { TableDefinition } from '../../schemas/table.js';
@@ -20,6 +20,7 @@ import { lakeFixture, type LakeFixture } from '../support/lake.js';
 import { uniqueName, waitFor } from '../support/wait.js';
 import { lifecycle } from '../fixtures/lifecycle.js';
 import { seed } from '../fixtures/webhooks.js';
+import { testWriteClient } from '../support/bigquery.js';
 
 function client(): BigQuery {
   return createBigQuery({
@@ -102,7 +103,8 @@ describe('BigQuery sink (real broker, emulator)', () => {
     dataset = uniqueName('stream');
     await migrate(bq, { dataset, location: 'US' });
     fx = await lakeFixture(inject('kafkaBrokers'));
-    const sink = (table: (typeof tables)[number]) => bigQuerySink({ bq, dataset, table });
+    const sink = (table: (typeof tables)[number]) =>
+      bigQuerySink({ bq, writeClient: testWriteClient(), dataset, table });
     for (const name of ['request-events', 'request-activity', 'request-assignments', 'request-csat'] as const) {
       await fx.consume(name, { maxAgeMs: 500 }, sink);
     }
@@ -235,7 +237,7 @@ describe('BigQuery sink (real broker, emulator)', () => {
       text_plain: null,
     });
     // activity_index is INT64: a string that is not a number is refused by BigQuery alone.
-    const sink = bigQuerySink({ bq, dataset, table: requestActivity });
+    const sink = bigQuerySink({ bq, writeClient: testWriteClient(), dataset, table: requestActivity });
     const rows = [row(1), { ...row(2), activity_index: 'two' }, row(3)];
     const { refused } = await sink.writeBatch({ partition: 0, firstOffset: '0', lastOffset: '2', rows });
     expect(refused).toHaveLength(1);
@@ -246,7 +248,7 @@ describe('BigQuery sink (real broker, emulator)', () => {
     // Through the runtime, the refused row reaches the dead-letter topic with its origin.
     const dlq = await TopicReader.start(inject('kafkaBrokers'), fx.dlqTopic);
     const spoiling = (table: TableDefinition): Sink => {
-      const inner = bigQuerySink({ bq, dataset, table });
+      const inner = bigQuerySink({ bq, writeClient: testWriteClient(), dataset, table });
       const spoil = (r: Row) =>
         r.request_id === '9901' && r.activity_index === 1 ? { ...r, activity_index: 'two' } : r;
       return { ...inner, writeBatch: (batch) => inner.writeBatch({ ...batch, rows: batch.rows.map(spoil) }) };

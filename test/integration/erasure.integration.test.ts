@@ -17,6 +17,7 @@ import { uniqueName } from '../support/wait.js';
 import { quietLogger } from '../support/lake.js';
 import { createKafka } from '../../services/shared/kafka.js';
 import { readControl } from '../../services/shared/control.js';
+import { testWriteClient } from '../support/bigquery.js';
 
 // The request of day 1, file 1, row 1 (test/support/small-files.ts numbers them).
 const subject = '1000010001';
@@ -41,7 +42,10 @@ describe('erasing one request from both sinks', () => {
     await migrate(bq, { dataset, location: 'US', tables: requestTables });
     const shape = { days: ['2026-10-01', '2026-10-02'], filesPerDay: 3, requestsPerFile: 2 };
     await writeSmallFiles(store, shape);
-    await writeSmallFiles(store, { ...shape, sinkFor: (table) => bigQuerySink({ bq, dataset, table }) });
+    await writeSmallFiles(store, {
+      ...shape,
+      sinkFor: (table) => bigQuerySink({ bq, writeClient: testWriteClient(), dataset, table }),
+    });
     env = {
       LAKE_DIR: `gs://${inject('gcsBucket')}/${prefix}`,
       GCS_API_ENDPOINT: inject('gcsEndpoint'),

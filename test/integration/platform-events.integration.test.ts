@@ -16,6 +16,7 @@ import { factsInViews, factsOfEnvelopes, platformFactViews } from '../support/ac
 import { startIngress, testToken } from '../support/ingress.js';
 import { lakeFixture } from '../support/lake.js';
 import { uniqueName, waitFor } from '../support/wait.js';
+import { testWriteClient } from '../support/bigquery.js';
 
 type Read = (sql: string) => Promise<Record<string, unknown>[]>;
 
@@ -73,7 +74,7 @@ describe('platform events', () => {
       for (const table of [ticketEvents, ticketComments]) {
         await fx.consume(table, { topic: topics.platformEvents.name });
         await fx.consume(table, { topic: topics.platformEvents.name, maxAgeMs: 300 }, (t) =>
-          bigQuerySink({ bq, dataset, table: t }),
+          bigQuerySink({ bq, writeClient: testWriteClient(), dataset, table: t }),
         );
       }
       const post = async (body: unknown) => {

@@ -25,6 +25,7 @@ import { fromEvents } from '../../tables/thena/request-event.js';
 import { lifecycle } from '../fixtures/lifecycle.js';
 import { lakeFixture, quietLogger, type LakeFixture } from '../support/lake.js';
 import { uniqueName, waitFor } from '../support/wait.js';
+import { testWriteClient } from '../support/bigquery.js';
 
 /** The test's table: request_assignments on the fixture's topic, under a service name of its own. */
 function assignments(fx: LakeFixture, version: 1 | 2, service: string): TableDefinition {
@@ -108,7 +109,7 @@ describe('rebuild under traffic', () => {
     const v1 = assignments(fx, 1, service);
     const v2 = assignments(fx, 2, service);
     await migrate(bq, { dataset, location: 'US', tables: [v1] });
-    const stores = [lakeGenerations(fx.lakeDir), bigQueryGenerations(bq, dataset)];
+    const stores = [lakeGenerations(fx.lakeDir), bigQueryGenerations(bq, dataset, { client: testWriteClient() })];
     const live = (table: TableDefinition) =>
       followTable({
         table,

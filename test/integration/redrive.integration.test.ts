@@ -20,6 +20,7 @@ import { lifecycle } from '../fixtures/lifecycle.js';
 import { account, bigQueryContents, expectExact, factsOf, lakeContents } from '../support/accounting.js';
 import { lakeFixture, type LakeFixture } from '../support/lake.js';
 import { uniqueName, waitFor } from '../support/wait.js';
+import { testWriteClient } from '../support/bigquery.js';
 
 const services = ['request-events', 'request-activity', 'request-assignments', 'request-csat'] as const;
 
@@ -42,7 +43,9 @@ describe('redrive', () => {
     await migrate(bq, { dataset, location: 'US' });
     for (const name of services) {
       await fx.consume(name, { maxAgeMs: 300 });
-      await fx.consume(name, { maxAgeMs: 300 }, (table) => bigQuerySink({ bq, dataset, table }));
+      await fx.consume(name, { maxAgeMs: 300 }, (table) =>
+        bigQuerySink({ bq, writeClient: testWriteClient(), dataset, table }),
+      );
     }
 
     const strict = [1, 2, 3].flatMap((i) => lifecycle(String(620_000 + i)).bodies);
@@ -72,7 +75,7 @@ describe('redrive', () => {
         publish: fx!.publishMessage,
         control,
         ledger: await readControl(kafka),
-        bigquery: bigQueryGenerations(bq, dataset),
+        bigquery: bigQueryGenerations(bq, dataset, { client: testWriteClient() }),
         progress: progress('redrive', { write: () => undefined }),
       });
 

@@ -13,6 +13,7 @@ import { eventColumns, eventKey, fromEvents } from '../../tables/thena/request-e
 import { webhook } from '../fixtures/webhooks.js';
 import { lakeFixture } from '../support/lake.js';
 import { uniqueName, waitFor } from '../support/wait.js';
+import { testWriteClient } from '../support/bigquery.js';
 
 const requestTags: TableDefinition = {
   name: 'request_tags',
@@ -51,7 +52,9 @@ describe('a table declared only in a test', () => {
     const fx = await lakeFixture(inject('kafkaBrokers'));
     try {
       await fx.consume(requestTags);
-      await fx.consume(requestTags, { maxAgeMs: 300 }, (table) => bigQuerySink({ bq, dataset, table }));
+      await fx.consume(requestTags, { maxAgeMs: 300 }, (table) =>
+        bigQuerySink({ bq, writeClient: testWriteClient(), dataset, table }),
+      );
       // Tags accumulate over a request's updates, so later events repeat earlier tags.
       const bodies = ['8801', '8802', '8803'].flatMap((requestId) => [
         webhook({ requestId, status: 'NEW', AI_generatedTags: ['billing'] }),

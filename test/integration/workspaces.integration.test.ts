@@ -17,6 +17,7 @@ import { webhook } from '../fixtures/webhooks.js';
 import { flattened } from '../support/flatten.js';
 import { lakeFixture } from '../support/lake.js';
 import { uniqueName, waitFor } from '../support/wait.js';
+import { testWriteClient } from '../support/bigquery.js';
 
 const requestTables = catalogue.filter((t) => t.consumer.topic === requestEvents.consumer.topic);
 /** Every view of the request tables, with the columns that name a request in it. */
@@ -66,7 +67,9 @@ describe('workspaces', () => {
     try {
       for (const table of requestTables) {
         await fx.consume(table);
-        await fx.consume(table, { maxAgeMs: 300 }, (t) => bigQuerySink({ bq, dataset, table: t }));
+        await fx.consume(table, { maxAgeMs: 300 }, (t) =>
+          bigQuerySink({ bq, writeClient: testWriteClient(), dataset, table: t }),
+        );
       }
       await fx.publish([bodyIn(states.default)]);
       await fx.publish([bodyIn(states.acme), shared], 'acme');

@@ -56,6 +56,7 @@ export async function setup(project: TestProject): Promise<void> {
   );
   project.provide('kafkaBrokers', kafka.brokers);
   project.provide('bigqueryEndpoint', emulator.endpoint);
+  project.provide('bigqueryStorageEndpoint', emulator.storageEndpoint);
   project.provide('bigqueryProject', testProject);
   project.provide('gcsEndpoint', gcs.endpoint);
   project.provide('gcsBucket', testBucket);

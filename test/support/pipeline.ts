@@ -167,6 +167,7 @@ export class Pipeline {
       BIGQUERY_PROJECT: this.project,
       BIGQUERY_DATASET: this.dataset,
       BIGQUERY_API_ENDPOINT: `http://127.0.0.1:${ports.emulator}`,
+      BIGQUERY_STORAGE_API_ENDPOINT: `127.0.0.1:${ports.emulatorGrpc}`,
       LAKE_DIR: this.lakeDir,
       LOG_LEVEL: 'info',
       ...(options.bucket

@@ -4,6 +4,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     kafkaBrokers: string[];
     bigqueryEndpoint: string;
+    /** The emulator's Storage Write API (host:port). */
+    bigqueryStorageEndpoint: string;
     bigqueryProject: string;
     /** fake-gcs-server's endpoint, and a bucket on it. */
     gcsEndpoint: string;

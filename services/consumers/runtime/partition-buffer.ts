@@ -25,6 +25,8 @@ export class PartitionBuffer {
   private openedAt = 0;
   /** Set once the sink has been prepared for this assignment. */
   prepared = false;
+  /** The partition's committed offset and its metadata, as this member last committed or found them. */
+  committed: { offset: string; metadata: string | null } | undefined;
   /** Failed attempts of the write now pending, and when the next may start (0: whenever due). */
   attempts = 0;
   retryAt = 0;
@@ -114,6 +116,7 @@ export class PartitionBuffer {
     this.take();
     this.written.clear();
     this.prepared = false;
+    this.committed = undefined;
     this.attempts = 0;
     this.retryAt = 0;
   }

@@ -8,9 +8,9 @@
 // - a sink failure that may pass (outage, overload, network: isRetryable) pauses the partition and
 //   retries the same rows with backoff and jitter, the other partitions and sinks going on;
 // - any other sink failure is fatal: the process exits and resumes from the last commit.
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { FlattenResult, Row } from '../../../schemas/flattener.js';
-import type { Sink, SinkBatch, WriteResult } from '../../../schemas/sink.js';
+import type { Assignment, Sink, SinkBatch, WriteResult } from '../../../schemas/sink.js';
 import type { TableDefinition } from '../../../schemas/table.js';
 import type { OutgoingMessage } from '../../../schemas/topics.js';
 import type { Logger } from '../../shared/logger.js';
@@ -85,6 +85,8 @@ export async function startConsumer(opts: RuntimeOptions): Promise<RunningConsum
 class ConsumerRuntime implements RunningConsumer {
   readonly groupId: string;
   private readonly consumer: Consumer;
+  /** Reads committed offsets' metadata and end offsets for sinks that keep state in commits. */
+  private readonly admin: Admin;
   private readonly log: Logger;
   private readonly topic: string;
   private readonly sinkLabel: { sink: string };
@@ -111,8 +113,14 @@ class ConsumerRuntime implements RunningConsumer {
     this.log = o.logger.child({ component: 'consumer', sink: o.sink.name });
     this.sinkLabel = { sink: o.sink.name };
     this.sessionTimeoutMs = o.sessionTimeoutMs ?? 30_000;
-    // A sink may want smaller batches than the lake's files (BigQuery: each write and its retries short).
-    this.limits = { ...o.limits, maxRows: Math.min(o.sink.maxBatchRows ?? Infinity, o.limits.maxRows) };
+    // A sink may want smaller and fresher batches than the lake's files (BigQuery: each write and
+    // its retries short, rows visible within seconds).
+    this.limits = {
+      ...o.limits,
+      maxRows: Math.min(o.sink.maxBatchRows ?? Infinity, o.limits.maxRows),
+      maxAgeMs: Math.min(o.sink.maxBatchAgeMs ?? Infinity, o.limits.maxAgeMs),
+    };
+    this.admin = o.kafka.admin();
     this.consumer = o.kafka.consumer({
       groupId: this.groupId,
       sessionTimeout: this.sessionTimeoutMs,
@@ -130,6 +138,7 @@ class ConsumerRuntime implements RunningConsumer {
 
   async start(): Promise<void> {
     await this.consumer.connect();
+    await this.admin.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
@@ -138,7 +147,7 @@ class ConsumerRuntime implements RunningConsumer {
       eachBatch: (payload) => this.eachBatch(payload),
     });
     // Files also close on age when no new message arrives to trigger it.
-    this.ticker = setInterval(() => this.rollDue(), 1000);
+    this.ticker = setInterval(() => this.rollDue(), Math.min(1000, Math.max(50, this.limits.maxAgeMs / 4)));
     this.log.info({ groupId: this.groupId, topic: this.topic }, 'consuming');
   }
 
@@ -168,6 +177,7 @@ class ConsumerRuntime implements RunningConsumer {
       await Promise.allSettled([...this.buffers.values()].map((b) => b.exclusive(() => this.roll(b))));
       await this.consumer.stop();
       await this.consumer.disconnect();
+      await this.admin.disconnect();
       await this.o.sink.close();
     })();
     return this.shutdown;
@@ -216,7 +226,9 @@ class ConsumerRuntime implements RunningConsumer {
     const b = this.buffer(batch.partition);
     await b.exclusive(async () => {
       if (!b.prepared && batch.messages.length > 0) {
-        await this.o.sink.prepare(batch.partition, batch.messages[0]!.offset);
+        const resumeOffset = batch.messages[0]!.offset;
+        b.committed = { offset: resumeOffset, metadata: null };
+        await this.o.sink.prepare(batch.partition, resumeOffset, this.assignment(b));
         b.prepared = true;
       }
       for (const message of batch.messages) {
@@ -228,6 +240,36 @@ class ConsumerRuntime implements RunningConsumer {
       if (b.due(this.limits)) await this.roll(b);
     });
     await payload.heartbeat();
+  }
+
+  /** What the sink may learn about, and record with, a partition it was just assigned. */
+  private assignment(b: PartitionBuffer): Assignment {
+    const { partition } = b;
+    const assignedIn = this.generation;
+    const owned = () => {
+      if (assignedIn !== this.generation) throw new Error(`partition ${partition} was assigned again meanwhile`);
+    };
+    return {
+      committedMetadata: async () => {
+        const [topic] = await this.admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic] });
+        const found = topic?.partitions.find((p) => p.partition === partition);
+        return found && Number(found.offset) >= 0 ? found.metadata : undefined;
+      },
+      endOffset: async () => {
+        const offsets = await this.admin.fetchTopicOffsets(this.topic);
+        const found = offsets.find((p) => p.partition === partition);
+        if (!found) throw new Error(`Kafka reports no end offset for partition ${partition} of ${this.topic}`);
+        return found.high;
+      },
+      claim: async (metadata) => {
+        owned();
+        const offset = b.committed?.offset;
+        if (offset === undefined) throw new Error(`partition ${partition} has no position to claim at`);
+        await this.consumer.commitOffsets([{ topic: this.topic, partition, offset, metadata }]);
+        owned();
+        b.committed = { offset, metadata };
+      },
+    };
   }
 
   /** Flattens one message into the partition's buffer, or sends it to the dead-letter topic. */
@@ -294,7 +336,7 @@ class ConsumerRuntime implements RunningConsumer {
     const timer = this.o.metrics.rollSeconds.startTimer(this.sinkLabel);
     const written = await this.write(b, batch, startedIn);
     if (!written) return;
-    if (!(await this.commit(batch, startedIn))) return;
+    if (!(await this.commit(b, batch, written, startedIn))) return;
     timer();
     if (b.attempts > 0) this.resumeAfterRetry(b, batch.partition);
     this.o.metrics.commits.inc(this.sinkLabel);
@@ -367,12 +409,22 @@ class ConsumerRuntime implements RunningConsumer {
     if (this.paused.delete(partition)) this.consumer.resume([{ topic: this.topic, partitions: [partition] }]);
   }
 
-  /** Commits the batch's offsets; false (the write undone) when the group rebalanced meanwhile. */
-  private async commit(batch: SinkBatch, startedIn: number): Promise<boolean> {
-    const next = (BigInt(batch.lastOffset) + 1n).toString();
+  /**
+   * Commits the batch's offsets, with what the sink asked to keep (or what it kept last); false
+   * (the write undone) when the group rebalanced meanwhile.
+   */
+  private async commit(
+    b: PartitionBuffer,
+    batch: SinkBatch,
+    written: WriteResult,
+    startedIn: number,
+  ): Promise<boolean> {
+    const offset = (BigInt(batch.lastOffset) + 1n).toString();
+    const metadata = written.commitMetadata ?? b.committed?.metadata ?? null;
     try {
       if (startedIn !== this.generation) throw new Error('the group rebalanced during the write');
-      await this.consumer.commitOffsets([{ topic: this.topic, partition: batch.partition, offset: next }]);
+      await this.consumer.commitOffsets([{ topic: this.topic, partition: batch.partition, offset, metadata }]);
+      b.committed = { offset, metadata };
       return true;
     } catch (err) {
       await this.o.sink.discard(batch);
