@@ -9,7 +9,7 @@ import { createBigQuery } from '../../services/shared/bigquery.js';
 import { migrate } from '../../services/bigquery/migrate.js';
 import { bigQuerySink, toBigQueryRow } from '../../services/bigquery/index.js';
 import type { Row } from '../../schemas/flattener.js';
-import type { Sink } from '../../schemas/sink.js';
+import type { Assignment, Sink } from '../../schemas/sink.js';
 import type { TableDefinition } from '../../schemas/table.js';
 import { flattened } from '../support/flatten.js';
 import { envelopeMessage } from '../fixtures/envelopes.js';
@@ -21,6 +21,7 @@ import { uniqueName, waitFor } from '../support/wait.js';
 import { lifecycle } from '../fixtures/lifecycle.js';
 import { seed } from '../fixtures/webhooks.js';
 import { testWriteClient } from '../support/bigquery.js';
+import { repeatedRowsSql } from '../support/repeats.js';
 
 function client(): BigQuery {
   return createBigQuery({
@@ -265,5 +266,70 @@ describe('BigQuery sink (real broker, emulator)', () => {
       origin: { topic: fx.eventsTopic, offset: expect.stringMatching(/^\d+-\d+$/) },
     });
     expect(JSON.parse(dead.rawBody)).toMatchObject({ request_id: '9901', activity_index: 'two' });
+  });
+});
+
+describe('BigQuery sink: each row once across owners of a partition (Storage Write API)', () => {
+  it('a new owner fences the last stream and leaves out what the old one wrote uncommitted; the old one writes no more', async () => {
+    const bq = client();
+    const dataset = uniqueName('owners');
+    await migrate(bq, { dataset, location: 'US' });
+    const rows = (from: number, n: number): Row[] =>
+      Array.from({ length: n }, (_, k) => ({
+        event_id: `${'f'.repeat(30)}${String(from + k).padStart(2, '0')}`,
+        request_id: '7700',
+        event_time: 1795773600000000n,
+        activity_index: 0,
+        activity_id: `owner-${from + k}`,
+        activity_ts: null,
+        activity_ts_raw: '1',
+        user_id: null,
+        user_name: null,
+        text_html: null,
+        text_plain: null,
+      }));
+    // The partition's committed offset and its metadata, kept as the group coordinator keeps them:
+    // a member that lost the partition can no longer commit.
+    let committed: { offset: string; metadata: string | null } | undefined;
+    const member = () => {
+      let owner = true;
+      const assignment: Assignment = {
+        committedMetadata: async () => committed?.metadata,
+        endOffset: async () => '8',
+        async claim(metadata) {
+          if (!owner) throw new Error('not a member of the current generation');
+          committed = { offset: committed?.offset ?? '0', metadata };
+        },
+      };
+      return { assignment, revoke: () => (owner = false) };
+    };
+    const sink = () => bigQuerySink({ bq, writeClient: testWriteClient(), dataset, table: requestActivity });
+
+    const a = sink();
+    const first = member();
+    await a.prepare(0, '0', first.assignment);
+    const written = await a.writeBatch({ partition: 0, firstOffset: '0', lastOffset: '2', rows: rows(0, 3) });
+    committed = { offset: '3', metadata: written.commitMetadata! };
+    // A writes offsets 3-5, then loses the partition before committing them.
+    await a.writeBatch({ partition: 0, firstOffset: '3', lastOffset: '5', rows: rows(3, 3) });
+    first.revoke();
+
+    const b = sink();
+    await b.prepare(0, '3', member().assignment);
+    const again = await b.writeBatch({ partition: 0, firstOffset: '3', lastOffset: '7', rows: rows(3, 5) });
+    committed = { offset: '8', metadata: again.commitMetadata! };
+
+    // A, unaware: B finalized its stream; its retry finds the row written already; for a newer
+    // one it needs a stream, which it cannot claim.
+    const late = { partition: 0, firstOffset: '6', lastOffset: '6', rows: rows(6, 1) };
+    await expect(a.writeBatch(late)).rejects.toThrow(/takes no more rows/);
+    await expect(a.writeBatch(late)).resolves.toMatchObject({ refused: [] });
+    const newer = { partition: 0, firstOffset: '8', lastOffset: '8', rows: rows(8, 1) };
+    await expect(a.writeBatch(newer)).rejects.toThrow(/could not claim/);
+
+    const base = `\`${inject('bigqueryProject')}.${dataset}.request_activity\``;
+    expect(await count(bq, `SELECT count(*) FROM ${base}`)).toBe(8);
+    expect((await bq.query(repeatedRowsSql(requestActivity, base)))[0]).toEqual([]);
+    await Promise.all([a.close(), b.close()]);
   });
 });

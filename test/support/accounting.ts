@@ -12,6 +12,7 @@ import { readLake } from '../../services/lake/duckdb.js';
 import type { LakeStore } from '../../services/lake/store.js';
 import { catalogue } from '../../tables/catalogue.js';
 import type { WebhookLoad } from './load.js';
+import { repeatedRowsSql } from './repeats.js';
 
 /** The tables fed by `topic`, by the view analysts query for their facts. */
 const factViewsOf = (topic: string): Record<string, TableDefinition> =>
@@ -108,6 +109,24 @@ async function contents(read: (sql: string) => Promise<Record<string, unknown>[]
     }),
   );
   return { facts, rejected };
+}
+
+/**
+ * The rows BigQuery's base tables (not the views) hold more than once, per table: a row is an
+ * event's fact (event_id and fact key), the tables' grain. Retries, crashes and rebalances must
+ * not add any; the views hide repeats, so only here can one show.
+ */
+export async function bigQueryBaseRepeats(
+  bq: BigQuery,
+  project: string,
+  dataset: string,
+): Promise<Record<string, Record<string, unknown>[]>> {
+  const out: Record<string, Record<string, unknown>[]> = {};
+  for (const table of Object.values(factViews)) {
+    const [rows] = await bq.query(repeatedRowsSql(table, `\`${project}.${dataset}.${table.name}\``));
+    if (rows.length > 0) out[table.name] = rows as Record<string, unknown>[];
+  }
+  return out;
 }
 
 export interface Account {
@@ -212,6 +231,7 @@ export async function expectSettledExactly(
     if (!(bigquery instanceof Error) && complete(lake) && complete(bigquery)) {
       expectExact('lake', lake);
       expectExact('bigquery', bigquery);
+      expect(await bigQueryBaseRepeats(p.bq, p.project, p.dataset), 'bigquery base tables: each row once').toEqual({});
       return { lake, bigquery };
     }
     if (Date.now() > deadline) {
