@@ -99,7 +99,8 @@ export class CommittedStream {
     if (!stream.name || !stream.tableSchema)
       throw new Error(`BigQuery created a write stream on ${table} without a name or schema`);
     const protoDescriptor = adapt.convertStorageSchemaToProto2Descriptor(stream.tableSchema, 'root');
-    const connection = await client.createStreamConnection({ streamId: stream.name }, callOptions).catch((err) => {
+    // No deadline on the connection itself: it carries every append of the stream's life.
+    const connection = await client.createStreamConnection({ streamId: stream.name }).catch((err) => {
       throw unknownOutcome(`could not connect to write stream ${stream.name}`, err);
     });
     return new CommittedStream(stream.name, new managedwriter.JSONWriter({ connection, protoDescriptor }));
@@ -109,7 +110,7 @@ export class CommittedStream {
   async append(rows: JSONRow[], offset: number): Promise<AppendOutcome> {
     let response;
     try {
-      response = await this.writer.appendRows(rows, offset).getResult();
+      response = await withDeadline(this.writer.appendRows(rows, offset).getResult(), callOptions.timeout);
     } catch (err) {
       if (isGone(err as StatusLike)) return { kind: 'gone', message: (err as Error).message };
       throw unknownOutcome(`append at offset ${offset} of ${this.name} got no answer`, err);

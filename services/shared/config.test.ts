@@ -34,6 +34,7 @@ describe('parseConfig', () => {
       LAKE_COMPACT_GRACE_SECONDS: 300,
       METRICS_PORT: 9464,
       BIGQUERY_DATASET: 'thena_lake',
+      BIGQUERY_BATCH_MAX_AGE_MS: 1000,
       BIGQUERY_LOCATION: 'US',
       BIGQUERY_MIGRATE_ON_START: true,
       LOCAL_PORT_OFFSET: 0,

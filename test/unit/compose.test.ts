@@ -123,7 +123,15 @@ describe('docker-compose.yml', () => {
       ...Object.fromEntries(
         consumers.map((c) => [
           c,
-          ['KAFKA_BROKERS', 'LAKE_DIR', 'METRICS_PORT', 'HOST', 'BIGQUERY_PROJECT', 'BIGQUERY_API_ENDPOINT'],
+          [
+            'KAFKA_BROKERS',
+            'LAKE_DIR',
+            'METRICS_PORT',
+            'HOST',
+            'BIGQUERY_PROJECT',
+            'BIGQUERY_API_ENDPOINT',
+            'BIGQUERY_STORAGE_API_ENDPOINT',
+          ],
         ]),
       ),
     };
@@ -160,6 +168,9 @@ describe('docker-compose.yml', () => {
       expect(s.volumes, name).toContain(`./data/lake:${env.LAKE_DIR}`);
       expect(s.healthcheck.test.join(' '), name).toContain(`:${env.METRICS_PORT}/readyz`);
       expect(env.BIGQUERY_API_ENDPOINT).toBe('http://bigquery:9050');
+      // The emulator's image serves the Storage Write API on 9060 (its Dockerfile's --grpc-port).
+      expect(env.BIGQUERY_STORAGE_API_ENDPOINT).toBe('bigquery:9060');
+      expect(file('infra/bigquery-emulator/Dockerfile')).toContain('"--grpc-port", "9060"');
       expect(s.depends_on.bigquery.condition).toBe('service_healthy');
       expect(s.depends_on.migrate.condition).toBe('service_completed_successfully');
       for (const key of ['BIGQUERY_PROJECT', 'BIGQUERY_DATASET', 'BIGQUERY_API_ENDPOINT'] as const) {
