@@ -68,10 +68,18 @@ let interrupt = () => {};
 const interrupted = new Promise<never>((_, reject) => (interrupt = () => reject(new Error('interrupted'))));
 interrupted.catch(() => undefined);
 const orInterrupt = <T>(p: Promise<T>) => Promise.race([p, interrupted]);
-process.once('SIGINT', () => {
-  wasInterrupted = true;
-  interrupt();
-  process.once('SIGINT', () => process.exit(130)); // a second Ctrl-C leaves at once
+let interruptedAt = 0;
+process.on('SIGINT', () => {
+  if (!wasInterrupted) {
+    wasInterrupted = true;
+    interruptedAt = performance.now();
+    console.log('\ninterrupted: stopping the pipeline (a second Ctrl-C leaves at once)');
+    interrupt();
+    return;
+  }
+  // npm and tsx relay a terminal's Ctrl-C as well, so one press arrives two or three times; only a
+  // second press leaves at once (and may leave Kafka and the emulator running).
+  if (performance.now() - interruptedAt > 2_000) process.exit(130);
 });
 
 /** First time (performance.now()) each event id was seen somewhere, and how each look went. */
@@ -242,7 +250,11 @@ async function measure(p: Pipeline): Promise<boolean> {
   const allSeen = () =>
     [kafka, lake, bigquery].every((s) => [...accepted.keys()].every((id) => s.seen.has(id))) ||
     performance.now() > deadline;
-  const done = () => wasInterrupted || (loadDone && allSeen());
+  const crashed = () => Object.keys(p.crashes()).length > 0;
+  const done = () => wasInterrupted || crashed() || (loadDone && allSeen());
+  const stopOnCrash = () => {
+    if (crashed()) throw new Error(`a service exited on its own: ${JSON.stringify(p.crashes())}; see ${p.logDir}`);
+  };
   try {
     const polls = Promise.all([
       poll(lake, lakeReader(p), accepted, done),
@@ -256,6 +268,7 @@ async function measure(p: Pipeline): Promise<boolean> {
       console.log(
         `[${t} s] accepted ${accepted.size}, visible: lake ${lake.seen.size}, BigQuery ${bigquery.seen.size}`,
       );
+      stopOnCrash();
     }
     await orInterrupt(sleep(t0 + durationS * 1000 - performance.now()));
     await orInterrupt(load.stop());
@@ -263,6 +276,7 @@ async function measure(p: Pipeline): Promise<boolean> {
     deadline = performance.now() + settleS * 1000;
     loadDone = true;
     await orInterrupt(polls);
+    stopOnCrash();
   } finally {
     load.abandon();
     await consumer.disconnect().catch(() => undefined);
@@ -276,31 +290,37 @@ async function main(): Promise<void> {
   const cpus = os.cpus();
   const machine = `${cpus.length} x ${cpus[0]?.model ?? 'unknown cpu'}, node ${process.version}`;
   console.log(`freshness: ${durationS} s at ${rate}/s, ${new Date().toISOString()}, ${machine}`);
-  const p = await Pipeline.start({
+  let complete = false;
+  // Not supervised: a service restarted mid-run would spoil the figures, and one restarted after a
+  // Ctrl-C during start-up would outlive this script. A crash ends the run instead.
+  const starting = Pipeline.start({
     name: 'freshness',
     dir: join(localDir, 'bench', 'freshness'),
     ports,
     env: {}, // the defaults a user gets
-    supervise: true,
   });
-  let complete = false;
-  try {
-    console.log(`consumer batching in force: ${batchingSettings(p)}`);
-    console.log(`probe: ${view} (fact: event_id); polls every ${pollMs} ms; logs in ${p.logDir}`);
-    const maxAge = Number(parseConfig(p.env).LAKE_FILE_MAX_AGE_SECONDS);
-    if (durationS < 2 * maxAge) {
-      // Every event then falls in the first file of each partition, closed maxAge after the start.
-      console.log(`note: --duration ${durationS} is under two file ages (${2 * maxAge} s); the figures lean late`);
+  const p = await orInterrupt(starting).catch(async (err: Error) => {
+    // Pipeline.start stops what it started when it fails; after a Ctrl-C, wait for it to finish.
+    if (wasInterrupted) await starting.then((started) => started.close()).catch(() => undefined);
+    console.log(`
+freshness stopped while starting the pipeline: ${err.message}`);
+    return undefined;
+  });
+  if (p) {
+    try {
+      console.log(`consumer batching in force: ${batchingSettings(p)}`);
+      console.log(`probe: ${view} (fact: event_id); polls every ${pollMs} ms; logs in ${p.logDir}`);
+      const maxAge = Number(parseConfig(p.env).LAKE_FILE_MAX_AGE_SECONDS);
+      if (durationS < 2 * maxAge) {
+        // Every event then falls in the first file of each partition, closed maxAge after the start.
+        console.log(`note: --duration ${durationS} is under two file ages (${2 * maxAge} s); the figures lean late`);
+      }
+      complete = await measure(p);
+    } catch (err) {
+      console.log(`\nfreshness stopped: ${(err as Error).message}`);
+    } finally {
+      await p.close();
     }
-    complete = await measure(p);
-    const crashes = p.crashes();
-    if (Object.keys(crashes).length) console.log(`  crashes (restarted): ${JSON.stringify(crashes)}`);
-  } catch (err) {
-    console.log(`\nfreshness stopped: ${(err as Error).message}`);
-  } finally {
-    await p.close();
-    // A service that left on the terminal's own SIGINT is restarted 2 s later by the supervisor.
-    if (wasInterrupted) await sleep(2_500).then(() => p.close());
   }
   // Explicitly: the load's retry timers would keep the process alive.
   process.exit(wasInterrupted ? 130 : complete ? 0 : 1);
