@@ -18,6 +18,8 @@ export interface LoadOptions {
   firstRequestId?: number;
   /** At most this many deliveries in flight (including those waiting to retry). */
   maxInFlight?: number;
+  /** Called the moment a body's `202` arrives (the freshness benchmark times from here). */
+  onAccepted?: (eventId: string) => void;
 }
 
 export interface Sent {
@@ -139,6 +141,7 @@ export class WebhookLoad {
       this.answers.set(status, (this.answers.get(status) ?? 0) + 1);
       if (status === '202' && sent.eventId) {
         this.accepted.add(sent.eventId);
+        this.o.onAccepted?.(sent.eventId);
         return;
       }
       if (status === '400' && sent.marker) {

@@ -41,8 +41,10 @@ export interface PipelinePorts {
 }
 
 export interface PipelineOptions {
-  /** Names the folder under .local/ for state and logs. */
+  /** Names the folder under .local/test/ for state and logs. */
   name: string;
+  /** State and logs here instead of .local/test/<name> (a benchmark's own folder). */
+  dir?: string;
   ports: PipelinePorts;
   /** Extra variables for every service. */
   env?: Record<string, string>;
@@ -157,7 +159,7 @@ export class Pipeline {
 
   private constructor(readonly options: PipelineOptions) {
     const { ports } = options;
-    this.dir = join(localDir, 'test', options.name);
+    this.dir = options.dir ?? join(localDir, 'test', options.name);
     this.lakeDir = join(this.dir, 'lake');
     this.spoolDir = join(this.dir, 'spool');
     this.logDir = join(this.dir, 'logs');
