@@ -3,15 +3,20 @@
 // rows, all measured in this run. Prints events/s, rows/s and the ratios. Not a test.
 //
 //   npm run bench:consumers [-- --events 20000 --activity 20 --services request-csat,request-events]
+//                           [-- --port 29192] [-- --compression none|gzip] [-- --cpu-prof DIR]
 //
-// Starts its own Kafka (127.0.0.1:29192). Events carry `--activity` distinct activity items each
+// Starts its own Kafka (127.0.0.1:--port, its controller on the next port; 29192 by default).
+// `--cpu-prof DIR` writes one V8 CPU profile per service covering only its pipeline window (join to
+// last commit), not the event generation or the raw writers. Events carry `--activity` distinct activity items each
 // (the shape MEASURED.md used), so every service writes full rows.
 import { mkdtempSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Session } from 'node:inspector/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { CompressionTypes } from 'kafkajs';
 import { startKafka } from '../infra/kafka/kafka.js';
 import { localDir } from '../infra/local/paths.js';
 import { topics } from '../schemas/topics.js';
@@ -33,6 +38,10 @@ const { values: args } = parseArgs({
   options: {
     events: { type: 'string', default: '20000' },
     activity: { type: 'string', default: '20' },
+    port: { type: 'string', default: '29192' },
+    // The ingress sends GZIP batches (services/shared/kafka.ts); 'none' was this bench's only way.
+    compression: { type: 'string', default: 'none' },
+    'cpu-prof': { type: 'string' },
     // Every table fed by the events topic (the dead-letter topic's is not measured here).
     services: {
       type: 'string',
@@ -44,9 +53,20 @@ const { values: args } = parseArgs({
   },
 });
 const eventCount = Number(args.events);
+const compression = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP }[args.compression];
+if (compression === undefined) throw new Error(`--compression: '${args.compression}' is not one of none, gzip`);
+const port = Number(args.port);
+if (!Number.isInteger(port) || port < 1024 || port > 65534) {
+  throw new Error(`--port: '${args.port}' is not a port; expected 1024-65534 (the controller takes the next one)`);
+}
 const activityPerEvent = Number(args.activity);
 const logger = createLogger('bench', { LOG_LEVEL: 'fatal' });
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
+/** This process's CPU seconds since `from`: steadier than wall time on a machine shared with other work. */
+const cpuSeconds = (from: NodeJS.CpuUsage) => {
+  const { user, system } = process.cpuUsage(from);
+  return (user + system) / 1e6;
+};
 
 function envelopes(): { key: string; value: string }[] {
   const base = Date.parse('2026-11-01T00:00:00Z');
@@ -94,11 +114,27 @@ async function duckdbCopy(table: TableDeclaration, rows: Row[], dir: string): Pr
   return seconds(t0);
 }
 
+/** Starts V8's sampling profiler in this process when --cpu-prof is given; the stop writes `<name>.cpuprofile`. */
+async function profile(name: string): Promise<() => Promise<void>> {
+  const dir = args['cpu-prof'];
+  if (!dir) return async () => undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile: result } = await session.post('Profiler.stop');
+    session.disconnect();
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, `${name}.cpuprofile`), JSON.stringify(result));
+  };
+}
+
 async function main() {
   const kafka = await startKafka({
-    dataDir: join(localDir, 'bench', 'kafka'),
-    port: 29192,
-    controllerPort: 29193,
+    dataDir: join(localDir, 'bench', port === 29192 ? 'kafka' : `kafka-${port}`),
+    port,
+    controllerPort: port + 1,
     fresh: true,
   });
   const client = createKafka({ clientId: 'bench', brokers: kafka.brokers, logger });
@@ -109,7 +145,12 @@ async function main() {
     const producer = createProducer(client);
     await producer.connect();
     for (let i = 0; i < messages.length; i += 500) {
-      await producer.send({ topic: topics.requestEvents.name, acks: -1, messages: messages.slice(i, i + 500) });
+      await producer.send({
+        topic: topics.requestEvents.name,
+        acks: -1,
+        compression,
+        messages: messages.slice(i, i + 500),
+      });
     }
     await producer.disconnect();
     await admin.connect();
@@ -120,6 +161,7 @@ async function main() {
       const table = tableOfService(name);
       if (!table) throw new Error(`--services: no table has a consumer named '${name}'`);
       const lakeDir = mkdtempSync(join(tmpdir(), 'thena-bench-'));
+      const metrics = consumerMetrics(createRegistry(name));
       const consumer = await startConsumer({
         table,
         kafka: client,
@@ -127,7 +169,7 @@ async function main() {
         publish: async () => undefined,
         deadLetterTopic: topics.deadLetter.name,
         logger,
-        metrics: consumerMetrics(createRegistry(name)),
+        metrics,
         // A short age limit so the last file closes promptly: the figure is throughput, not freshness.
         limits: { maxRows: 100_000, maxBytes: 256 * 1024 * 1024, maxAgeMs: 250 },
         onFatal: (err) => {
@@ -135,17 +177,29 @@ async function main() {
         },
       });
       while (!consumer.readiness().ready) await new Promise((r) => setTimeout(r, 20));
+      const stopProfile = await profile(name);
       const t0 = process.hrtime.bigint();
+      const cpu0 = process.cpuUsage();
+      // When the last message was flattened, apart from when its offset was committed: the
+      // difference is the last files waiting to close (their age, checked once a second).
+      let consumedSeconds: number | undefined;
       for (;;) {
+        if (consumedSeconds === undefined && (await metrics.messages.get()).values[0]?.value === end) {
+          consumedSeconds = seconds(t0);
+        }
         const committed = (await admin.fetchOffsets({ groupId: consumer.groupId, topics: [table.consumer.topic] }))[0]!
           .partitions;
         if (committed.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0) >= end) break;
         await new Promise((r) => setTimeout(r, 50));
       }
       const pipelineSeconds = seconds(t0);
+      const pipelineCpu = cpuSeconds(cpu0);
+      await stopProfile();
       await consumer.stop();
 
-      // The same rows, flattened without Kafka, written by the same writer and by DuckDB.
+      // The same rows, flattened without Kafka (timed: the pipeline's reading share), written by
+      // the same writer and by DuckDB.
+      const tf = process.hrtime.bigint();
       const rows = messages.flatMap((m, i) => {
         const out = table.consumer.flatten({
           topic: table.consumer.topic,
@@ -155,10 +209,13 @@ async function main() {
         });
         return out.kind === 'rows' ? out.rows : [];
       });
+      const flattenSeconds = seconds(tf);
       const rawDir = mkdtempSync(join(tmpdir(), 'thena-bench-raw-'));
       const t1 = process.hrtime.bigint();
+      const cpu1 = process.cpuUsage();
       await writeParquetFile(table, rows, join(rawDir, `${table.name}.parquet`));
       const rawSeconds = seconds(t1);
+      const rawCpu = cpuSeconds(cpu1);
       const duckSeconds = await duckdbCopy(table, rows, rawDir);
       await Promise.all([rm(lakeDir, { recursive: true }), rm(rawDir, { recursive: true })]);
 
@@ -168,11 +225,14 @@ async function main() {
         `${name.padEnd(20)} ${String(rows.length).padStart(7)} rows  ` +
           `pipeline ${(eventCount / pipelineSeconds).toFixed(0).padStart(6)} events/s ${pipelineRate.toFixed(0).padStart(7)} rows/s  ` +
           `raw writer ${rawRate.toFixed(0).padStart(7)} rows/s  duckdb ${(rows.length / duckSeconds).toFixed(0).padStart(7)} rows/s  ` +
-          `pipeline/raw ${(pipelineRate / rawRate).toFixed(2)} (target >= 0.70)`,
+          `consumed ${(consumedSeconds ?? pipelineSeconds).toFixed(2)} s committed ${pipelineSeconds.toFixed(2)} s  ` +
+          `flatten alone ${(eventCount / flattenSeconds).toFixed(0).padStart(6)} events/s  ` +
+          `pipeline/raw ${(pipelineRate / rawRate).toFixed(2)} (target >= 0.70)  ` +
+          `cpu ${pipelineCpu.toFixed(2)} s vs raw ${rawCpu.toFixed(2)} s: ${(rawCpu / pipelineCpu).toFixed(2)}`,
       );
     }
     process.stdout.write(
-      `\nconsumer benchmark: ${eventCount} events with ${activityPerEvent} activity items each, Kafka -> committed Parquet, ${(await import('node:os')).cpus().length} cores\n\n${results.join('\n')}\n\n`,
+      `\nconsumer benchmark: ${eventCount} events with ${activityPerEvent} activity items each, ${args.compression} batches, Kafka -> committed Parquet, ${(await import('node:os')).cpus().length} cores\n\n${results.join('\n')}\n\n`,
     );
   } finally {
     await admin.disconnect().catch(() => undefined);
