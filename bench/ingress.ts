@@ -9,7 +9,7 @@
 // --producers: INGRESS_KAFKA_PRODUCERS values to measure in turn (default: the configured default).
 // --keys: distinct requestIds the load cycles through (1: every webhook is the same request, so
 // every event is one partition's and one producer's). --profile: the ingress runs with
-// node --cpu-prof, writing .cpuprofile files under .local/bench/profile.
+// node --cpu-prof, writing .cpuprofile files under .local/bench/profile/ingress-<N>-producers.
 //
 // Starts its own Kafka (127.0.0.1:29192) unless KAFKA_BROKERS is given.
 import { join } from 'node:path';
@@ -202,8 +202,8 @@ async function main() {
         nodeArgs: args.profile
           ? [
               '--cpu-prof',
-              `--cpu-prof-dir=${join(benchDir, 'profile')}`,
-              `--cpu-prof-name=ingress-${producers}.cpuprofile`,
+              // One file per thread (tsx's loader has its own): the main thread's is the largest.
+              `--cpu-prof-dir=${join(benchDir, 'profile', `ingress-${producers}-producers`)}`,
             ]
           : [],
         env: {
