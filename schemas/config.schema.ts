@@ -39,6 +39,17 @@ export const configSchema = {
       description: 'How long a webhook waits for Kafka to acknowledge its event before the answer is 503.',
       'x-expected': 'milliseconds from 100 to 60000, e.g. 5000',
     },
+    INGRESS_KAFKA_PRODUCERS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 16,
+      // 1: on the 2-core bench machine more producers measured no faster (the ingress is CPU-bound
+      // there, docs/benchmarks.md); more pay off where the broker's round trip, not the CPU, limits.
+      default: 1,
+      description:
+        "Idempotent Kafka producers the ingress publishes through, each owning the partitions p with p % producers = its index, so that many batches are in flight at once (kafkajs allows one per producer and broker). A key's events always go through one producer, in order. Divisors of the topics' 6 partitions spread them evenly.",
+      'x-expected': 'an integer from 1 to 16, e.g. 1 or 3',
+    },
     INGRESS_REQUEST_TIMEOUT_MS: {
       type: 'integer',
       minimum: 1000,

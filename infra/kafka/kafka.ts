@@ -22,10 +22,12 @@ export const kafkaVersion = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(
 )![1]!;
 const libDir = join(localDir, `kafka-${kafkaVersion}`, 'lib');
 
-/** Downloads Kafka's jars once (Maven, ~45 MB); later calls return at once. */
+// One jar of each artifact pom.xml lists: a folder from before an artifact was added is topped up.
+const markers = [`kafka_2.13-${kafkaVersion}.jar`, `kafka-tools-${kafkaVersion}.jar`].map((jar) => join(libDir, jar));
+
+/** Downloads Kafka's jars (broker and tools) once (Maven, ~50 MB); later calls return at once. */
 export async function installKafka(): Promise<string> {
-  const marker = join(libDir, `kafka_2.13-${kafkaVersion}.jar`);
-  if (existsSync(marker)) return libDir;
+  if (markers.every((m) => existsSync(m))) return libDir;
   await run('mvn', [
     '-B',
     '-q',
@@ -35,7 +37,8 @@ export async function installKafka(): Promise<string> {
     `-DoutputDirectory=${libDir}`,
     '-DincludeScope=runtime',
   ]);
-  if (!existsSync(marker)) throw new Error(`Maven finished but ${marker} is missing`);
+  const missing = markers.filter((m) => !existsSync(m));
+  if (missing.length > 0) throw new Error(`Maven finished but ${missing.join(', ')} is missing`);
   return libDir;
 }
 

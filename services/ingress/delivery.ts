@@ -3,7 +3,7 @@
 // as soon as Kafka takes writes again. While the spool holds anything, new events go behind it,
 // so a request's events still reach Kafka in the order they arrived.
 import type { FastifyBaseLogger } from 'fastify';
-import type { OutgoingMessage, Publisher } from './publisher.js';
+import type { OutgoingMessage } from './publisher.js';
 import type { Spool } from './spool.js';
 import type { Readiness, Transport } from './transport.js';
 
@@ -21,7 +21,7 @@ export class Delivery {
   private drainer: Promise<void> | undefined;
 
   constructor(
-    private readonly publisher: Publisher,
+    private readonly publisher: { publish(message: OutgoingMessage): Promise<void> },
     private readonly transport: Transport,
     private readonly spool: Spool | undefined,
     private readonly logger: FastifyBaseLogger,

@@ -119,7 +119,11 @@ const hostileRequest = fc.record({
 /** Counts what would go to Kafka and keeps none of it, so the heap measured is the ingress's own. */
 class CountingTransport implements Transport {
   sent = 0;
-  async send(messages: OutgoingMessage[]): Promise<void> {
+  readonly lanes = 1;
+  route() {
+    return { lane: 0 };
+  }
+  async send(messages: readonly OutgoingMessage[]): Promise<void> {
     this.sent += messages.length;
   }
   readiness() {

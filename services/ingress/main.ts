@@ -5,7 +5,7 @@ import { onShutdown, runService } from '../shared/lifecycle.js';
 import { createLogger } from '../shared/logger.js';
 import { createRegistry } from '../shared/metrics.js';
 import { buildApp } from './app.js';
-import { kafkaTransport } from './transport.js';
+import { ingressTopics, kafkaTransport } from './transport.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -20,6 +20,8 @@ async function main(): Promise<void> {
   const transport = kafkaTransport({
     brokers: config.KAFKA_BROKERS,
     probeTopic: topics.requestEvents.name,
+    topics: ingressTopics,
+    producers: config.INGRESS_KAFKA_PRODUCERS,
     logger,
   });
   const app = await buildApp({ config, logger, registry, transport });

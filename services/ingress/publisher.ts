@@ -9,8 +9,11 @@ import type { OutgoingMessage } from '../../schemas/topics.js';
 
 export type { OutgoingMessage };
 
+/** A message whose partition may already be chosen (by the transport's route); absent: its key decides. */
+export type RoutedMessage = OutgoingMessage & { partition?: number };
+
 /** Sends one batch and resolves once the broker has acknowledged all of it (acks=all). */
-export type SendBatch = (messages: OutgoingMessage[]) => Promise<void>;
+export type SendBatch = (messages: RoutedMessage[]) => Promise<void>;
 
 export class PublishTimeoutError extends Error {
   constructor(timeoutMs: number) {
@@ -26,6 +29,12 @@ export class PublisherFullError extends Error {
   }
 }
 
+/** Bytes waiting for Kafka, counted across the publishers that share it (one per producer). */
+export class QueueBudget {
+  used = 0;
+  constructor(readonly maxBytes: number) {}
+}
+
 export interface PublisherOptions {
   timeoutMs: number;
   maxBatchMessages: number;
@@ -33,14 +42,15 @@ export interface PublisherOptions {
   /**
    * Bytes of messages allowed to wait for Kafka. Past it, publish() fails at once with
    * PublisherFullError: while Kafka is away, requests are refused fast instead of piling up.
+   * A number bounds this publisher alone; a QueueBudget bounds all the publishers given it.
    */
-  maxQueuedBytes?: number;
+  maxQueuedBytes?: number | QueueBudget;
   /** Called after each batch with its size and how long the broker took. */
   onBatch?: (messages: number, seconds: number, ok: boolean) => void;
 }
 
 interface Pending {
-  message: OutgoingMessage;
+  message: RoutedMessage;
   bytes: number;
   settled: boolean;
   timer: NodeJS.Timeout;
@@ -50,24 +60,27 @@ interface Pending {
 
 export class Publisher {
   private queue: Pending[] = [];
-  private queuedBytes = 0;
+  private readonly budget: QueueBudget | undefined;
   private inFlight: Promise<void> | undefined;
   private scheduled = false;
 
   constructor(
     private readonly send: SendBatch,
     private readonly opts: PublisherOptions,
-  ) {}
+  ) {
+    const bound = opts.maxQueuedBytes;
+    this.budget = typeof bound === 'number' ? new QueueBudget(bound) : bound;
+  }
 
   /**
    * Resolves once the broker acknowledged the message; rejects with PublishTimeoutError after
    * `timeoutMs`. A message whose deadline passed while still queued is not sent at all; one that
    * was already on its way may still land (its id makes the redelivery harmless).
    */
-  publish(message: OutgoingMessage): Promise<void> {
+  publish(message: RoutedMessage): Promise<void> {
     const bytes = Buffer.byteLength(message.value) + (message.key?.length ?? 0);
-    if (this.opts.maxQueuedBytes !== undefined && this.queuedBytes + bytes > this.opts.maxQueuedBytes) {
-      return Promise.reject(new PublisherFullError(this.queuedBytes));
+    if (this.budget && this.budget.used + bytes > this.budget.maxBytes) {
+      return Promise.reject(new PublisherFullError(this.budget.used));
     }
     return new Promise<void>((resolve, reject) => {
       const pending: Pending = {
@@ -81,13 +94,13 @@ export class Publisher {
           const index = this.queue.indexOf(pending);
           if (index >= 0) {
             this.queue.splice(index, 1);
-            this.queuedBytes -= pending.bytes;
+            this.release(pending.bytes);
           }
           this.settle(pending, new PublishTimeoutError(this.opts.timeoutMs));
         }, this.opts.timeoutMs),
       };
       this.queue.push(pending);
-      this.queuedBytes += bytes;
+      if (this.budget) this.budget.used += bytes;
       this.schedule();
     });
   }
@@ -111,6 +124,10 @@ export class Publisher {
         new Promise((r) => setTimeout(r, wait)),
       ]);
     }
+  }
+
+  private release(bytes: number): void {
+    if (this.budget) this.budget.used -= bytes;
   }
 
   private settle(p: Pending, err?: Error): void {
@@ -138,7 +155,7 @@ export class Publisher {
       const next = this.queue[0]!;
       if (batch.length > 0 && bytes + next.bytes > this.opts.maxBatchBytes) break;
       batch.push(this.queue.shift()!);
-      this.queuedBytes -= next.bytes;
+      this.release(next.bytes);
       bytes += next.bytes;
     }
     if (batch.length === 0) return;

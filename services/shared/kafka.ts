@@ -7,6 +7,7 @@ import kafkajs, {
   logLevel,
   type Admin,
   type LogEntry,
+  type Message,
   type logCreator,
   type Producer,
 } from 'kafkajs';
@@ -63,17 +64,24 @@ export function createProducer(kafka: Kafka): Producer {
   });
 }
 
-/** Sends messages for any topics in one GZIP batch; resolves once all in-sync replicas have them. */
-export async function sendAcknowledged(producer: Producer, messages: readonly OutgoingMessage[]): Promise<void> {
-  const byTopic = new Map<string, OutgoingMessage[]>();
-  for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+/**
+ * Sends messages for any topics in one GZIP batch; resolves once all in-sync replicas have them.
+ * A message with a `partition` goes there; one without goes where its key hashes to.
+ */
+export async function sendAcknowledged(
+  producer: Producer,
+  messages: readonly (OutgoingMessage & { partition?: number })[],
+): Promise<void> {
+  const byTopic = new Map<string, Message[]>();
+  for (const { topic, key, value, headers, partition } of messages) {
+    let list = byTopic.get(topic);
+    if (!list) byTopic.set(topic, (list = []));
+    list.push(partition === undefined ? { key, value, headers } : { key, value, headers, partition });
+  }
   await producer.sendBatch({
     acks: -1,
     compression: CompressionTypes.GZIP,
-    topicMessages: [...byTopic].map(([topic, list]) => ({
-      topic,
-      messages: list.map(({ key, value, headers }) => ({ key, value, headers })),
-    })),
+    topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })),
   });
 }
 

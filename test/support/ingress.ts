@@ -1,7 +1,7 @@
 // Runs the ingress in-process against a real broker, listening on a free 127.0.0.1 port.
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../services/ingress/app.js';
-import { kafkaTransport } from '../../services/ingress/transport.js';
+import { ingressTopics, kafkaTransport } from '../../services/ingress/transport.js';
 import { parseConfig } from '../../services/shared/config.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { createRegistry } from '../../services/shared/metrics.js';
@@ -28,7 +28,14 @@ export async function startIngress(brokers: string[], env: Record<string, string
     INGRESS_SPOOL_MAX_BYTES: '0',
     ...env,
   });
-  const transport = kafkaTransport({ brokers, probeTopic: topics.requestEvents.name, logger, probeIntervalMs: 500 });
+  const transport = kafkaTransport({
+    brokers,
+    probeTopic: topics.requestEvents.name,
+    topics: ingressTopics,
+    producers: config.INGRESS_KAFKA_PRODUCERS,
+    logger,
+    probeIntervalMs: 500,
+  });
   const app = await buildApp({ config, logger, registry: createRegistry('ingress'), transport });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return {

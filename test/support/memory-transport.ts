@@ -10,7 +10,11 @@ export class MemoryTransport implements Transport {
   state: Readiness = { ready: true };
   closed = false;
 
-  async send(messages: OutgoingMessage[]): Promise<void> {
+  readonly lanes = 1;
+  route(): { lane: number } {
+    return { lane: 0 };
+  }
+  async send(messages: readonly OutgoingMessage[]): Promise<void> {
     if (this.mode === 'hang') return new Promise(() => undefined);
     if (this.mode === 'fail') throw new Error('broker unavailable');
     this.batches.push(messages.length);

@@ -1,9 +1,9 @@
-// Decorates the app with `delivery` (the micro-batching publisher, with the spool behind it) and
-// `readiness`, and closes them in order when the app closes: in-flight batches first, then the
-// drainer, then the client.
+// Decorates the app with `delivery` (the micro-batching publishers, one per producer of the
+// transport, with the spool behind them) and `readiness`, and closes them in order when the app
+// closes: in-flight batches first, then the drainer, then the client.
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import { Publisher } from '../publisher.js';
+import { LanePublisher } from '../lanes.js';
 import type { Transport } from '../transport.js';
 import type { IngressMetrics } from '../metrics.js';
 import { Delivery, type DeliveryReadiness } from '../delivery.js';
@@ -26,12 +26,13 @@ export interface PublisherPluginOptions {
 
 export default fp<PublisherPluginOptions>(
   async (app: FastifyInstance, { transport, timeoutMs, metrics, spool: spoolOptions }) => {
-    const publisher = new Publisher((messages) => transport.send(messages), {
+    const publisher = new LanePublisher(transport, {
       timeoutMs,
       // Within Kafka's default request size (1 MiB per partition batch is the broker's sweet spot).
       maxBatchMessages: 500,
       maxBatchBytes: 1024 * 1024,
-      // Enough for a burst; while Kafka is away, requests past it get 503 at once.
+      // Enough for a burst; while Kafka is away, requests past it get 503 at once. A total: the
+      // producers' queues share it.
       maxQueuedBytes: 64 * 1024 * 1024,
       onBatch: (count, seconds, ok) => {
         metrics.batchMessages.observe(count);
