@@ -180,7 +180,6 @@ class StorageWriteSink implements Sink {
   async prepare(partition: number, _resumeOffset: string, assignment?: Assignment): Promise<void> {
     // Only noted here: the stream work is done before the first write, where a failure (BigQuery
     // away) is retried like any write instead of failing the assignment.
-    this.states.get(partition)?.stream?.close();
     this.states.set(partition, { rows: 0, assignment, recover: assignment !== undefined });
   }
 
@@ -224,7 +223,6 @@ class StorageWriteSink implements Sink {
   }
 
   async close(): Promise<void> {
-    for (const s of this.states.values()) s.stream?.close();
     this.states.clear();
   }
 
@@ -257,7 +255,6 @@ class StorageWriteSink implements Sink {
     try {
       await s.assignment?.claim(JSON.stringify({ stream: stream.name, rows: 0 } satisfies Claim));
     } catch (err) {
-      stream.close();
       const message = `could not claim a write stream for ${this.table.name}: ${(err as Error).message}`;
       throw new RetryableError(message, { cause: err });
     }
@@ -270,7 +267,6 @@ class StorageWriteSink implements Sink {
   private abandon(s: PartitionState, checkBelow: bigint): void {
     if (s.stream) {
       s.abandoned = s.stream.name;
-      s.stream.close();
       s.stream = undefined;
     }
     if (s.checkBelow === undefined || s.checkBelow < checkBelow) s.checkBelow = checkBelow;

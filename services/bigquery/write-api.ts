@@ -11,6 +11,7 @@ import { RetryableError } from '../shared/retry.js';
 
 export type WriteClient = InstanceType<typeof managedwriter.WriterClient>;
 type JSONWriter = InstanceType<typeof managedwriter.JSONWriter>;
+type ProtoDescriptor = ConstructorParameters<typeof managedwriter.JSONWriter>[0]['protoDescriptor'];
 /** A row for JSONWriter: column name to value (proto3 JSON: int64 as decimal text). */
 export type JSONRow = Parameters<JSONWriter['appendRows']>[0][number];
 
@@ -78,11 +79,16 @@ function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
-/** A committed stream: rows are in the table as soon as an append is answered. */
+/**
+ * A committed stream: rows are in the table as soon as an append is answered. Each append is one
+ * AppendRows call, closed once answered: a call held open holds a server worker for its whole life
+ * (the emulator serves 16 calls at once), and a batch a second per partition does not need one.
+ */
 export class CommittedStream {
   private constructor(
+    private readonly client: WriteClient,
     readonly name: string,
-    private readonly writer: JSONWriter,
+    private readonly protoDescriptor: ProtoDescriptor,
   ) {}
 
   /** Creates a committed stream on `table` (projects/P/datasets/D/tables/T). */
@@ -99,21 +105,22 @@ export class CommittedStream {
     if (!stream.name || !stream.tableSchema)
       throw new Error(`BigQuery created a write stream on ${table} without a name or schema`);
     const protoDescriptor = adapt.convertStorageSchemaToProto2Descriptor(stream.tableSchema, 'root');
-    // No deadline on the connection itself: it carries every append of the stream's life.
-    const connection = await client.createStreamConnection({ streamId: stream.name }).catch((err) => {
-      throw unknownOutcome(`could not connect to write stream ${stream.name}`, err);
-    });
-    return new CommittedStream(stream.name, new managedwriter.JSONWriter({ connection, protoDescriptor }));
+    return new CommittedStream(client, stream.name, protoDescriptor);
   }
 
   /** Appends `rows` at `offset`; the verdict, or a RetryableError when the outcome is unknown. */
   async append(rows: JSONRow[], offset: number): Promise<AppendOutcome> {
     let response;
+    let writer: JSONWriter | undefined;
     try {
-      response = await withDeadline(this.writer.appendRows(rows, offset).getResult(), callOptions.timeout);
+      const connection = await this.client.createStreamConnection({ streamId: this.name });
+      writer = new managedwriter.JSONWriter({ connection, protoDescriptor: this.protoDescriptor });
+      response = await withDeadline(writer.appendRows(rows, offset).getResult(), callOptions.timeout);
     } catch (err) {
       if (isGone(err as StatusLike)) return { kind: 'gone', message: (err as Error).message };
       throw unknownOutcome(`append at offset ${offset} of ${this.name} got no answer`, err);
+    } finally {
+      writer?.close();
     }
     const error = response.error;
     if (!error || error.code === 0) return { kind: 'appended' };
@@ -132,9 +139,6 @@ export class CommittedStream {
     );
   }
 
-  close(): void {
-    this.writer.close();
-  }
 }
 
 /**
