@@ -29,10 +29,11 @@ export interface WriteResult {
 /** What the runtime tells a sink about a partition it has just been assigned. */
 export interface Assignment {
   /**
-   * The metadata the group's committed offset for the partition carries (null: none), or
-   * undefined when the group has committed nothing for it yet.
+   * The metadata the group's committed offset for the partition carried at the assignment (null:
+   * none), or undefined when the group had committed nothing for it. Later commits keep it until
+   * the sink returns its own.
    */
-  committedMetadata(): Promise<string | null | undefined>;
+  readonly committedMetadata: string | null | undefined;
   /** The partition's end offset now: an earlier owner can only have read messages below it. */
   endOffset(): Promise<string>;
   /**

@@ -76,25 +76,33 @@ export function rowIdentity(table: TableDeclaration): string[] {
 const identityKey = (identity: readonly string[], row: Record<string, unknown>) =>
   identity.map((c) => (row[c] === null || row[c] === undefined ? '\u2205' : String(row[c]))).join('\u0001');
 
-/** The rows whose identity the base table `ref` does not hold yet. */
-async function notYetWritten(bq: BigQuery, ref: string, identity: readonly string[], rows: Row[]): Promise<Row[]> {
+/**
+ * The rows whose identity the base table `ref` does not hold yet. The query filters on the
+ * identity's STRING or INT64 column with the most distinct values in the batch (event_id, mostly),
+ * its values passed with that column's type.
+ */
+async function notYetWritten(bq: BigQuery, table: TableDeclaration, ref: string, rows: Row[]): Promise<Row[]> {
   if (rows.length === 0) return rows;
-  // Filter on the identity column with the most distinct values in the batch (event_id, mostly).
-  const filterColumn = identity
-    .map((c) => ({ c, n: new Set(rows.map((r) => String(r[c]))).size }))
-    .sort((a, b) => b.n - a.n)[0]!.c;
-  const values = [...new Set(rows.map((r) => r[filterColumn]).filter((v) => v !== null && v !== undefined))];
-  const [present] = await bq
+  const identity = rowIdentity(table);
+  const filter = table.columns
+    .filter((c) => identity.includes(c.name) && (c.type === 'STRING' || c.type === 'INT64') && c.mode !== 'REPEATED')
+    .map((c) => ({ c, n: new Set(rows.map((r) => String(r[c.name]))).size }))
+    .sort((a, b) => b.n - a.n)[0]?.c;
+  if (!filter) throw new Error(`${table.name}: no STRING or INT64 column in its row identity to look rows up by`);
+  const present = rows.map((r) => r[filter.name]).filter((v) => v !== null && v !== undefined);
+  const values = [...new Set(present.map(String))];
+  const [found] = await bq
     .query({
-      query: `SELECT ${identity.join(', ')} FROM ${ref} WHERE ${filterColumn} IN UNNEST(@values)`,
-      params: { values: values.map(String) },
+      query: `SELECT ${identity.join(', ')} FROM ${ref} WHERE ${filter.name} IN UNNEST(@values)`,
+      params: { values: filter.type === 'INT64' ? values.map(Number) : values },
+      types: { values: [filter.type] },
     })
     .catch((err: unknown) => {
       if (!isRetryable(err)) throw err;
       const message = `could not check ${ref} for rows already written: ${(err as Error).message}`;
       throw new RetryableError(message, { cause: err });
     });
-  const seen = new Set((present as Record<string, unknown>[]).map((r) => identityKey(identity, r)));
+  const seen = new Set((found as Record<string, unknown>[]).map((r) => identityKey(identity, r)));
   return rows.filter((r) => !seen.has(identityKey(identity, r)));
 }
 
@@ -196,7 +204,7 @@ class StorageWriteSink implements Sink {
     if (s.checkBelow !== undefined) {
       if (BigInt(batch.firstOffset) >= s.checkBelow) s.checkBelow = undefined;
       else {
-        const fresh = await notYetWritten(this.o.bq, this.tableRef, this.identity, rows);
+        const fresh = await notYetWritten(this.o.bq, this.table, this.tableRef, rows);
         if (fresh.length < rows.length) {
           this.log?.info(
             { partition: batch.partition, skipped: rows.length - fresh.length },
@@ -228,7 +236,7 @@ class StorageWriteSink implements Sink {
 
   /** Fences the stream the last commit recorded and decides whether the next batches need checking. */
   private async recover(s: PartitionState, assignment: Assignment): Promise<void> {
-    const metadata = await assignment.committedMetadata();
+    const metadata = assignment.committedMetadata;
     const last = parseClaim(metadata);
     let uncertain: boolean;
     if (last) {

@@ -138,7 +138,6 @@ export class CommittedStream {
       new Error(error.message ?? `code ${error.code}`),
     );
   }
-
 }
 
 /**

@@ -294,7 +294,7 @@ describe('BigQuery sink: each row once across owners of a partition (Storage Wri
     const member = () => {
       let owner = true;
       const assignment: Assignment = {
-        committedMetadata: async () => committed?.metadata,
+        committedMetadata: committed?.metadata,
         endOffset: async () => '8',
         async claim(metadata) {
           if (!owner) throw new Error('not a member of the current generation');

@@ -227,8 +227,11 @@ class ConsumerRuntime implements RunningConsumer {
     await b.exclusive(async () => {
       if (!b.prepared && batch.messages.length > 0) {
         const resumeOffset = batch.messages[0]!.offset;
-        b.committed = { offset: resumeOffset, metadata: null };
-        await this.o.sink.prepare(batch.partition, resumeOffset, this.assignment(b));
+        // What the group's commit carries (a sink's claim) goes on with the next commits until the
+        // sink replaces it: a commit without it would erase what the partition's next owner needs.
+        const metadata = await this.committedMetadata(batch.partition);
+        b.committed = { offset: resumeOffset, metadata: metadata ?? null };
+        await this.o.sink.prepare(batch.partition, resumeOffset, this.assignment(b, metadata));
         b.prepared = true;
       }
       for (const message of batch.messages) {
@@ -242,19 +245,22 @@ class ConsumerRuntime implements RunningConsumer {
     await payload.heartbeat();
   }
 
+  /** The metadata of the group's committed offset for a partition; undefined when none is committed. */
+  private async committedMetadata(partition: number): Promise<string | null | undefined> {
+    const [topic] = await this.admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic] });
+    const found = topic?.partitions.find((p) => p.partition === partition);
+    return found && Number(found.offset) >= 0 ? found.metadata : undefined;
+  }
+
   /** What the sink may learn about, and record with, a partition it was just assigned. */
-  private assignment(b: PartitionBuffer): Assignment {
+  private assignment(b: PartitionBuffer, committedMetadata: string | null | undefined): Assignment {
     const { partition } = b;
     const assignedIn = this.generation;
     const owned = () => {
       if (assignedIn !== this.generation) throw new Error(`partition ${partition} was assigned again meanwhile`);
     };
     return {
-      committedMetadata: async () => {
-        const [topic] = await this.admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic] });
-        const found = topic?.partitions.find((p) => p.partition === partition);
-        return found && Number(found.offset) >= 0 ? found.metadata : undefined;
-      },
+      committedMetadata,
       endOffset: async () => {
         const offsets = await this.admin.fetchTopicOffsets(this.topic);
         const found = offsets.find((p) => p.partition === partition);
