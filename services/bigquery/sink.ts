@@ -73,24 +73,25 @@ export function rowIdentity(table: TableDeclaration): string[] {
   return [...new Set([...(hasEvent ? ['event_id'] : []), ...table.factKey])];
 }
 
+const absent = (v: unknown) => v === null || v === undefined;
 const identityKey = (identity: readonly string[], row: Record<string, unknown>) =>
-  identity.map((c) => (row[c] === null || row[c] === undefined ? '\u2205' : String(row[c]))).join('\u0001');
+  identity.map((c) => (absent(row[c]) ? '\u2205' : String(row[c]))).join('\u0001');
 
 /**
- * The rows whose identity the base table `ref` does not hold yet. The query filters on the
- * identity's STRING or INT64 column with the most distinct values in the batch (event_id, mostly),
- * its values passed with that column's type.
+ * The rows whose identity the base table `ref` does not hold yet. The query filters on a STRING or
+ * INT64 column of the identity that every row of the batch has (a row with NULL there would not be
+ * found), the one with the most distinct values (event_id, mostly), passed with its type.
  */
 async function notYetWritten(bq: BigQuery, table: TableDeclaration, ref: string, rows: Row[]): Promise<Row[]> {
   if (rows.length === 0) return rows;
   const identity = rowIdentity(table);
   const filter = table.columns
     .filter((c) => identity.includes(c.name) && (c.type === 'STRING' || c.type === 'INT64') && c.mode !== 'REPEATED')
+    .filter((c) => rows.every((r) => !absent(r[c.name])))
     .map((c) => ({ c, n: new Set(rows.map((r) => String(r[c.name]))).size }))
     .sort((a, b) => b.n - a.n)[0]?.c;
-  if (!filter) throw new Error(`${table.name}: no STRING or INT64 column in its row identity to look rows up by`);
-  const present = rows.map((r) => r[filter.name]).filter((v) => v !== null && v !== undefined);
-  const values = [...new Set(present.map(String))];
+  if (!filter) throw new Error(`${table.name}: no column of its row identity that every row has, to look rows up by`);
+  const values = [...new Set(rows.map((r) => String(r[filter.name])))];
   const [found] = await bq
     .query({
       query: `SELECT ${identity.join(', ')} FROM ${ref} WHERE ${filter.name} IN UNNEST(@values)`,

@@ -274,13 +274,14 @@ describe('BigQuery sink: each row once across owners of a partition (Storage Wri
     const bq = client();
     const dataset = uniqueName('owners');
     await migrate(bq, { dataset, location: 'US' });
+    // Two rows per event, and one with a NULL in its identity: the check must find that one too.
     const rows = (from: number, n: number): Row[] =>
       Array.from({ length: n }, (_, k) => ({
-        event_id: `${'f'.repeat(30)}${String(from + k).padStart(2, '0')}`,
+        event_id: `${'f'.repeat(30)}${String(Math.floor((from + k) / 2)).padStart(2, '0')}`,
         request_id: '7700',
         event_time: 1795773600000000n,
-        activity_index: 0,
-        activity_id: `owner-${from + k}`,
+        activity_index: (from + k) % 2,
+        activity_id: from + k === 4 ? null : `owner-${from + k}`,
         activity_ts: null,
         activity_ts_raw: '1',
         user_id: null,
