@@ -26,6 +26,10 @@ import { RetryableError, isRetryable } from '../shared/retry.js';
 import { toStorageRow } from './rows.js';
 import { CommittedStream, finalizeStream, type JSONRow, type WriteClient } from './write-api.js';
 
+/** How long a fenced stream's row count must hold still before it is believed, and how often it is asked. */
+const settleMs = 2_000;
+const settleStepMs = 500;
+
 /** An AppendRows request may carry 10 MB; stay well below it. */
 const appendLimits = { bytes: 8 * 1024 * 1024 };
 
@@ -196,6 +200,11 @@ class StorageWriteSink implements Sink {
     let s = this.states.get(batch.partition);
     if (!s) this.states.set(batch.partition, (s = { rows: 0 }));
     if (s.recover && s.assignment) await this.recover(s, s.assignment);
+    if (s.abandoned) {
+      // Fenced and settled before the check, so that an append of ours still under way is seen.
+      await this.settledCount(s.abandoned);
+      s.abandoned = undefined;
+    }
     const refusedNow = new Map<string, RefusedRow>();
     let rows = batch.rows.filter((row) => {
       const known = this.refused.get(this.identityOf(row));
@@ -241,7 +250,7 @@ class StorageWriteSink implements Sink {
     const last = parseClaim(metadata);
     let uncertain: boolean;
     if (last) {
-      const held = await finalizeStream(this.client, last.stream);
+      const held = await this.settledCount(last.stream);
       uncertain = held === 'gone' || held > last.rows;
       if (uncertain)
         this.log?.info({ stream: last.stream, held, committed: last.rows }, 'the last stream holds uncommitted rows');
@@ -254,12 +263,25 @@ class StorageWriteSink implements Sink {
     s.recover = false;
   }
 
+  /**
+   * Finalizes a stream and returns its row count once it holds still. BigQuery orders a stream's
+   * calls, so its first answer is final; the emulator does not: an append that passed its
+   * finalized check but still waits to insert is counted only when done. So the count is asked
+   * for again until it has not moved for `settleMs`.
+   */
+  private async settledCount(stream: string): Promise<number | 'gone'> {
+    let held = await finalizeStream(this.client, stream);
+    for (let stable = 0; held !== 'gone' && stable < settleMs; stable += settleStepMs) {
+      await new Promise((r) => setTimeout(r, settleStepMs));
+      const again = await finalizeStream(this.client, stream);
+      if (again !== held) stable = -settleStepMs;
+      held = again;
+    }
+    return held;
+  }
+
   /** Opens a fresh stream and, under the runtime, claims it before anything is appended. */
   private async openStream(s: PartitionState): Promise<CommittedStream> {
-    if (s.abandoned) {
-      await finalizeStream(this.client, s.abandoned);
-      s.abandoned = undefined;
-    }
     const stream = await CommittedStream.create(this.client, this.tablePath);
     try {
       await s.assignment?.claim(JSON.stringify({ stream: stream.name, rows: 0 } satisfies Claim));
