@@ -190,6 +190,16 @@ class ConsumerRuntime implements RunningConsumer {
     this.consumer.on(events.HEARTBEAT, heard);
     this.consumer.on(events.FETCH, heard);
     this.consumer.on(events.REBALANCING, () => (this.rebalancing = true));
+    // JoinGroup's answer gives kafkajs the next generation, which its commits carry from then on,
+    // while GROUP_JOIN comes only after SyncGroup. The coordinator checks a commit's generation,
+    // not who owns the partition: a write started before the answer and committed after it would
+    // be accepted for a partition that may now be another member's. From the answer on, nothing
+    // started before it may commit or claim.
+    this.consumer.on(events.REQUEST, ({ payload }) => {
+      if (payload.apiName !== 'JoinGroup') return;
+      this.generation++;
+      this.rebalancing = true;
+    });
     this.consumer.on(events.CRASH, ({ payload }) => {
       this.crashed = payload.error.message;
       this.joined = false;
