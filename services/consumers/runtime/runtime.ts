@@ -10,7 +10,7 @@
 // - any other sink failure is fatal: the process exits and resumes from the last commit.
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { FlattenResult, Row } from '../../../schemas/flattener.js';
-import type { Assignment, Sink, SinkBatch, WriteResult } from '../../../schemas/sink.js';
+import type { Sink, SinkBatch, WriteResult } from '../../../schemas/sink.js';
 import type { TableDefinition } from '../../../schemas/table.js';
 import type { OutgoingMessage } from '../../../schemas/topics.js';
 import type { Logger } from '../../shared/logger.js';
@@ -18,6 +18,9 @@ import { backoffMs, isRetryable } from '../../shared/retry.js';
 import { DeadLetterHeaders, deadLetterMessage } from '../../shared/dead-letter.js';
 import type { ConsumerMetrics } from './metrics.js';
 import { PartitionBuffer, type RollLimits } from './partition-buffer.js';
+import { GroupOffsets, isRebalanceError } from './offsets.js';
+
+export { isRebalanceError };
 
 export interface RuntimeOptions {
   /** The table to fill: its consumer (service name, topic, flattener) and its fact key. */
@@ -59,16 +62,6 @@ export interface RunningConsumer {
   stop(): Promise<void>;
 }
 
-/** kafkajs's errors for a commit in a generation the group has left (possibly wrapped by its retrier). */
-const rebalanceErrorTypes = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID']);
-export function isRebalanceError(err: unknown): boolean {
-  let e = err as { type?: unknown; cause?: unknown } | undefined;
-  for (let depth = 0; e && depth < 10; depth++, e = e.cause as typeof e) {
-    if (typeof e.type === 'string' && rebalanceErrorTypes.has(e.type)) return true;
-  }
-  return false;
-}
-
 /** A generation's consumer group; generation 1 keeps the name groups had before generations existed. */
 export const groupIdFor = (service: string, sink: string, generation = 1) =>
   `thena-lake.${service}.${sink}${generation === 1 ? '' : `.g${generation}`}`;
@@ -87,6 +80,7 @@ class ConsumerRuntime implements RunningConsumer {
   private readonly consumer: Consumer;
   /** Reads committed offsets' metadata and end offsets for sinks that keep state in commits. */
   private readonly admin: Admin;
+  private readonly offsets: GroupOffsets;
   private readonly log: Logger;
   private readonly topic: string;
   private readonly sinkLabel: { sink: string };
@@ -132,6 +126,13 @@ class ConsumerRuntime implements RunningConsumer {
       // kafkajs's stop() waits for the fetch in flight, which an idle broker holds for this long
       // (kafkajs's default 5 s made every shutdown take 5 s; Kafka's Java client waits 0.5 s).
       maxWaitTimeInMs: 1_000,
+    });
+    this.offsets = new GroupOffsets({
+      consumer: this.consumer,
+      admin: this.admin,
+      groupId: this.groupId,
+      topic: this.topic,
+      generation: () => this.generation,
     });
     this.watchGroup();
   }
@@ -239,9 +240,9 @@ class ConsumerRuntime implements RunningConsumer {
         const resumeOffset = batch.messages[0]!.offset;
         // What the group's commit carries (a sink's claim) goes on with the next commits until the
         // sink replaces it: a commit without it would erase what the partition's next owner needs.
-        const metadata = await this.committedMetadata(batch.partition);
+        const metadata = await this.offsets.committedMetadata(batch.partition);
         b.committed = { offset: resumeOffset, metadata: metadata ?? null };
-        await this.o.sink.prepare(batch.partition, resumeOffset, this.assignment(b, metadata));
+        await this.o.sink.prepare(batch.partition, resumeOffset, this.offsets.assignment(b, metadata));
         b.prepared = true;
       }
       for (const message of batch.messages) {
@@ -253,39 +254,6 @@ class ConsumerRuntime implements RunningConsumer {
       if (b.due(this.limits)) await this.roll(b);
     });
     await payload.heartbeat();
-  }
-
-  /** The metadata of the group's committed offset for a partition; undefined when none is committed. */
-  private async committedMetadata(partition: number): Promise<string | null | undefined> {
-    const [topic] = await this.admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic] });
-    const found = topic?.partitions.find((p) => p.partition === partition);
-    return found && Number(found.offset) >= 0 ? found.metadata : undefined;
-  }
-
-  /** What the sink may learn about, and record with, a partition it was just assigned. */
-  private assignment(b: PartitionBuffer, committedMetadata: string | null | undefined): Assignment {
-    const { partition } = b;
-    const assignedIn = this.generation;
-    const owned = () => {
-      if (assignedIn !== this.generation) throw new Error(`partition ${partition} was assigned again meanwhile`);
-    };
-    return {
-      committedMetadata,
-      endOffset: async () => {
-        const offsets = await this.admin.fetchTopicOffsets(this.topic);
-        const found = offsets.find((p) => p.partition === partition);
-        if (!found) throw new Error(`Kafka reports no end offset for partition ${partition} of ${this.topic}`);
-        return found.high;
-      },
-      claim: async (metadata) => {
-        owned();
-        const offset = b.committed?.offset;
-        if (offset === undefined) throw new Error(`partition ${partition} has no position to claim at`);
-        await this.consumer.commitOffsets([{ topic: this.topic, partition, offset, metadata }]);
-        owned();
-        b.committed = { offset, metadata };
-      },
-    };
   }
 
   /** Flattens one message into the partition's buffer, or sends it to the dead-letter topic. */
@@ -438,9 +406,7 @@ class ConsumerRuntime implements RunningConsumer {
     const offset = (BigInt(batch.lastOffset) + 1n).toString();
     const metadata = written.commitMetadata ?? b.committed?.metadata ?? null;
     try {
-      if (startedIn !== this.generation) throw new Error('the group rebalanced during the write');
-      await this.consumer.commitOffsets([{ topic: this.topic, partition: batch.partition, offset, metadata }]);
-      b.committed = { offset, metadata };
+      await this.offsets.commit(b, offset, metadata, startedIn);
       return true;
     } catch (err) {
       await this.o.sink.discard(batch);
