@@ -1,9 +1,10 @@
 // The BigQuery sink: the Storage Write API's committed streams, one per partition and assignment,
 // written at explicit offsets, so that BigQuery's own tables hold each row once. The protocol:
 //
-// 1. On assignment the sink reads the stream and row count the last commit recorded (Kafka offset
-//    commit metadata), finalizes that stream (so a member that lost the partition can no longer
-//    append to it) and compares its row count with the recorded one. If the stream holds more, a
+// 1. Before its first write after an assignment the sink reads the stream and row count the last
+//    commit recorded (Kafka offset commit metadata), finalizes that stream (so a member that lost
+//    the partition can no longer append to it) and compares its row count, once it holds still,
+//    with the recorded one. If the stream holds more, a
 //    previous owner wrote rows it never committed; if the stream is unknown (an emulator restarted),
 //    nobody can tell. Either way the rows of messages below the partition's end offset at that
 //    moment may already be in the table: those batches are checked against the table by their
