@@ -204,6 +204,10 @@ class ConsumerRuntime implements RunningConsumer {
     this.consumer.on(events.CRASH, ({ payload }) => {
       this.crashed = payload.error.message;
       this.joined = false;
+      // kafkajs restarts the consumer after a failure it deems retriable; after any other (such as
+      // "Failed to find group coordinator" while Kafka is away) it stays stopped for good. Exit
+      // then, so the supervisor starts the service again and it resumes from its last commit.
+      if (!payload.restart && !this.stopping) this.fatal('the Kafka consumer stopped', payload.error);
     });
     this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
       this.generation++;
