@@ -170,6 +170,7 @@ class StorageWriteSink implements Sink {
   private readonly identity: string[];
   private readonly log: Logger | undefined;
   private readonly states = new Map<number, PartitionState>();
+  private readonly writing = new Map<number, Promise<unknown>>();
   /**
    * Rows BigQuery refused, by identity: a retried batch does not send them again, and reports
    * them (once the whole batch is written) for the runtime to dead-letter.
@@ -197,7 +198,21 @@ class StorageWriteSink implements Sink {
     this.states.set(partition, { rows: 0, assignment, recover: assignment !== undefined });
   }
 
-  async writeBatch(batch: SinkBatch): Promise<WriteResult> {
+  /** One write at a time per partition: appends take the stream's offsets in turn. */
+  writeBatch(batch: SinkBatch): Promise<WriteResult> {
+    const previous = this.writing.get(batch.partition) ?? Promise.resolve();
+    const next = previous.then(
+      () => this.write(batch),
+      () => this.write(batch),
+    );
+    this.writing.set(
+      batch.partition,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
+  private async write(batch: SinkBatch): Promise<WriteResult> {
     let s = this.states.get(batch.partition);
     if (!s) this.states.set(batch.partition, (s = { rows: 0 }));
     if (s.recover && s.assignment) await this.recover(s, s.assignment);

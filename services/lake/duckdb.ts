@@ -128,13 +128,15 @@ export async function readLake<T>(
   tables: readonly TableDefinition[] = catalogue,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const connection = await openLake(lake, tables);
+    let connection: DuckDBConnection | undefined;
     try {
+      // Opening reads the files too (the views' DESCRIBE), so it is retried as well.
+      connection = await openLake(lake, tables);
       return await read(connection);
     } catch (err) {
       if (attempt >= 3 || !vanished.test((err as Error).message)) throw err;
     } finally {
-      connection.closeSync();
+      connection?.closeSync();
     }
   }
 }

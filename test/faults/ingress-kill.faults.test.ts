@@ -32,7 +32,10 @@ describe('ingress killed while spooling', () => {
     await load.stop();
 
     expect(load.answers.get('network')).toBeGreaterThan(0); // the kills did cut requests off
-    const { lake } = await expectNothingLost(p, load);
+    // Thena retries the requests the kills cut off, so some events reach Kafka twice, and the
+    // consumers restart while Kafka is away: BigQuery's base tables may hold such an event twice
+    // (docs/guarantees.md). The views may not.
+    const { lake } = await expectNothingLost(p, load, { bigQueryBase: false });
     console.log(
       `ingress kills: ${load.summary()}; service restarts ${JSON.stringify(p.crashes())}; facts per view ${JSON.stringify(expectedCounts(lake))}`,
     );

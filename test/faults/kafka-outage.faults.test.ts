@@ -38,7 +38,10 @@ describe('Kafka stopped for longer than Thena retries', () => {
     await sleep(5_000);
     await load.stop();
 
-    const { lake } = await expectNothingLost(p, load);
+    // Events reach Kafka twice here (a publish whose answer came too late is spooled and sent again)
+    // and the consumers restart while Kafka is away: BigQuery's base tables may hold such an event
+    // twice (docs/guarantees.md). The views may not.
+    const { lake } = await expectNothingLost(p, load, { bigQueryBase: false });
     console.log(
       `kafka outage: ${load.summary()}; ${spooled} spooled at the end of the outage (oldest ${Math.round(age)} s); ` +
         `service restarts ${JSON.stringify(p.crashes())}; facts per view ${JSON.stringify(expectedCounts(lake))}`,

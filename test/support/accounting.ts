@@ -219,6 +219,7 @@ export async function expectSettledExactly(
   p: { lake: string | LakeStore; bq: BigQuery; project: string; dataset: string },
   load: WebhookLoad,
   timeoutMs = 240_000,
+  { bigQueryBase = true }: { bigQueryBase?: boolean } = {},
 ): Promise<{ lake: Account; bigquery: Account }> {
   const deadline = Date.now() + timeoutMs;
   const expectations = expectationsOf(load);
@@ -231,7 +232,10 @@ export async function expectSettledExactly(
     if (!(bigquery instanceof Error) && complete(lake) && complete(bigquery)) {
       expectExact('lake', lake);
       expectExact('bigquery', bigquery);
-      expect(await bigQueryBaseRepeats(p.bq, p.project, p.dataset), 'bigquery base tables: each row once').toEqual({});
+      if (bigQueryBase) {
+        const repeats = await bigQueryBaseRepeats(p.bq, p.project, p.dataset);
+        expect(repeats, 'bigquery base tables: each row once').toEqual({});
+      }
       return { lake, bigquery };
     }
     if (Date.now() > deadline) {
@@ -248,13 +252,20 @@ export async function expectSettledExactly(
 export const expectedCounts = (a: Account) =>
   Object.fromEntries(Object.entries(a.views).map(([view, v]) => [view, v.expected]));
 
-/** The fault tests' closing check: the sender lost nothing, and both sinks hold every accepted fact once. */
+/**
+ * The fault tests' closing check: the sender lost nothing, both sinks' views hold every accepted
+ * fact once, and BigQuery's base tables no row twice. `bigQueryBase: false` leaves the base tables
+ * out for faults that put one event into Kafka twice and restart the consumers: a consumer that
+ * restarts no longer remembers the first copy, and the base tables do not promise to absorb the
+ * second (docs/guarantees.md); the views still must.
+ */
 export async function expectNothingLost(
   p: Parameters<typeof expectSettledExactly>[0],
   load: WebhookLoad,
+  options: { bigQueryBase?: boolean } = {},
 ): ReturnType<typeof expectSettledExactly> {
   expect(load.unexpected).toEqual([]);
   // The bar: Thena never exhausted its retries, so nothing was lost at the source.
   expect(load.givenUp).toEqual([]);
-  return expectSettledExactly(p, load);
+  return expectSettledExactly(p, load, undefined, options);
 }
