@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAuthTokens, tokenMatcher } from './auth.js';
+import { parseAuthTokens, platformWorkspace, tokenMatcher } from './auth.js';
 
 describe('tokenMatcher', () => {
   const check = tokenMatcher(['Bearer current', 'Bearer next']);
@@ -45,5 +45,33 @@ describe('parseAuthTokens', () => {
     ['=abc', { workspace: 'default', token: '=abc' }],
   ])('%s', (item, expected) => {
     expect(parseAuthTokens([item])).toEqual([expected]);
+  });
+});
+
+describe('platformWorkspace', () => {
+  it.each([
+    ['a bound token, the same orgId', 'acme', 'acme', 'acme'],
+    ['a bound token, no orgId', 'acme', undefined, 'acme'],
+    ['a bare token, an orgId', 'default', 'globex', 'globex'],
+    ['a bare token, no orgId', 'default', undefined, 'default'],
+  ])('%s -> %s', (_case, token, orgId, workspace) => {
+    expect(platformWorkspace(token, orgId)).toEqual({ kind: 'workspace', workspace });
+  });
+
+  it.each([
+    ['another orgId', 'globex'],
+    ["the orgId 'default'", 'default'],
+    ['an orgId that differs only in case', 'ACME'],
+  ])('refuses a bound token and %s, naming both and the fix', (_case, orgId) => {
+    expect(platformWorkspace('acme', orgId)).toEqual({
+      kind: 'forbidden',
+      message: `the token is bound to workspace 'acme' but the event names orgId '${orgId}'; send it with a token bound to '${orgId}' or a bare token`,
+    });
+  });
+
+  it('repeats at most 64 characters of a long orgId', () => {
+    const decided = platformWorkspace('acme', 'x'.repeat(10_000));
+    expect(decided.kind === 'forbidden' && decided.message).toContain(`'${'x'.repeat(64)}…'`);
+    expect(decided.kind === 'forbidden' && decided.message.length).toBeLessThan(300);
   });
 });

@@ -45,3 +45,27 @@ export function tokenMatcher(items: readonly string[]): (header: string | undefi
     return header === undefined ? undefined : matched;
   };
 }
+
+/** Where an event that names a workspace goes: that workspace, or nowhere, with the reason. */
+export type WorkspaceDecision = { kind: 'workspace'; workspace: string } | { kind: 'forbidden'; message: string };
+
+/** How much of a sender-chosen orgId an answer or a log line repeats. */
+const shownLength = 64;
+const shown = (value: string) => `'${value.length > shownLength ? `${value.slice(0, shownLength)}…` : value}'`;
+
+/**
+ * A platform event's workspace: its orgId (as sent), else the token's. A token bound to a workspace
+ * (a `workspace=token` item) writes only there, so an event naming another is refused; a bare token
+ * (`default`, also with no tokens configured) lets the orgId decide. The message names both
+ * workspaces and the fix, never the token.
+ */
+export function platformWorkspace(tokenWorkspace: string, orgId: string | undefined): WorkspaceDecision {
+  if (orgId === undefined || orgId === tokenWorkspace) return { kind: 'workspace', workspace: tokenWorkspace };
+  if (tokenWorkspace === defaultWorkspace) return { kind: 'workspace', workspace: orgId };
+  return {
+    kind: 'forbidden',
+    message:
+      `the token is bound to workspace '${tokenWorkspace}' but the event names orgId ${shown(orgId)}; ` +
+      `send it with a token bound to ${shown(orgId)} or a bare token`,
+  };
+}

@@ -8,6 +8,7 @@ export type Outcome =
   | 'duplicate'
   | 'rejected'
   | 'unauthorized'
+  | 'forbidden'
   | 'unavailable'
   | 'too_large'
   | 'unsupported_media_type'
@@ -37,7 +38,7 @@ export function ingressMetrics(registry: Registry) {
     observeSpool: (spool: Spool) => spoolGauges(registry, spool),
     requests: new Counter({
       name: 'thena_ingress_requests_total',
-      help: 'Webhook requests by outcome; duplicate = accepted again with an eventId seen recently.',
+      help: "Webhook requests by outcome; duplicate = accepted again with an eventId seen recently; forbidden = an event naming a workspace other than its token's.",
       labelNames: ['outcome'] as const,
       registers,
     }),

@@ -1,6 +1,6 @@
 // Workspaces: the same request id sent from two workspaces (and from none) stays three requests in
-// every view of both engines, and rows written before the workspace column existed read `default`
-// after the additive migration.
+// every view of both engines, rows written before the workspace column existed read `default`
+// after the additive migration, and a token bound to one workspace cannot write into another.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,12 +12,16 @@ import { openLake } from '../../services/lake/duckdb.js';
 import { parquetSink } from '../../services/lake/sink.js';
 import { createBigQuery } from '../../services/shared/bigquery.js';
 import { catalogue, requestEvents } from '../../tables/catalogue.js';
+import { topics } from '../../schemas/topics.js';
 import { envelopeMessage } from '../fixtures/envelopes.js';
+import { platformBody, ticket } from '../fixtures/platform-events.js';
 import { webhook } from '../fixtures/webhooks.js';
 import { flattened } from '../support/flatten.js';
+import { startIngress } from '../support/ingress.js';
 import { lakeFixture } from '../support/lake.js';
 import { uniqueName, waitFor } from '../support/wait.js';
 import { testWriteClient } from '../support/bigquery.js';
+import { TopicReader } from '../support/topic-reader.js';
 
 const requestTables = catalogue.filter((t) => t.consumer.topic === requestEvents.consumer.topic);
 /** Every view of the request tables, with the columns that name a request in it. */
@@ -173,6 +177,49 @@ describe('workspaces', () => {
       expect(rows).toEqual([{ workspace: 'default', status: 'OLD' }]);
     } finally {
       lake.closeSync();
+    }
+  });
+
+  it("refuses a platform event naming globex sent with acme's token, and takes it with globex's", async () => {
+    const brokers = inject('kafkaBrokers');
+    const ingress = await startIngress(brokers, { INGRESS_AUTH_TOKENS: 'acme=tokA,globex=tokB' });
+    const reader = await TopicReader.start(brokers, topics.platformEvents.name);
+    try {
+      const eventId = uniqueName('bound');
+      const body = JSON.stringify(
+        platformBody('ticket:created', { ticket: ticket({ id: `${eventId}-T1` }) }, { eventId, orgId: 'globex' }),
+      );
+      const send = async (authorization: string) => {
+        const res = await fetch(`${ingress.url}/webhooks/thena/platform`, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', authorization },
+        });
+        return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+      };
+
+      const refused = await send('tokA');
+      expect(refused).toEqual({
+        status: 403,
+        json: {
+          error: 'forbidden',
+          message:
+            "the token is bound to workspace 'acme' but the event names orgId 'globex'; " +
+            "send it with a token bound to 'globex' or a bare token",
+        },
+      });
+      expect(await send('tokB')).toEqual({ status: 202, json: { status: 'accepted', eventId } });
+
+      // One key, one partition: had the refused event been published, it would be read before this one.
+      const ours = (m: { value: string }) => m.value.includes(eventId);
+      await reader.waitFor('the accepted event on the platform topic', ours);
+      const found = reader.messages.filter(ours).map((m) => JSON.parse(m.value) as Record<string, unknown>);
+      expect(found.map((e) => [e.eventId, e.workspace])).toEqual([[eventId, 'globex']]);
+      const metrics = await (await fetch(`${ingress.url}/metrics`)).text();
+      expect(metrics).toContain('thena_ingress_requests_total{outcome="forbidden",service="ingress"} 1');
+    } finally {
+      await reader.stop();
+      await ingress.close();
     }
   });
 });

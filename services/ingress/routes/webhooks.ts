@@ -1,13 +1,14 @@
 // POST /webhooks/thena (request webhooks) and POST /webhooks/thena/platform (platform events):
 // authorise, classify, publish, and answer only after the broker acknowledged (202), or after the
 // rejected body is on the dead-letter topic (400). Both share the answers, the spool and the
-// dead-letter path; they differ in the classifier, the topic, the key and the envelope.
+// dead-letter path; they differ in the classifier, the topic, the key and the envelope. A platform
+// event names its workspace (orgId), which a token bound to another workspace may not write (403).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { LRUCache } from 'lru-cache';
 import { topics } from '../../../schemas/topics.js';
 import { defaultWorkspace } from '../../../schemas/workspace.js';
-import { tokenMatcher } from '../auth.js';
+import { platformWorkspace, tokenMatcher } from '../auth.js';
 import { eventEnvelope } from '../envelope.js';
 import { classifyPlatform } from '../platform.js';
 import { platformEnvelope } from '../platform-envelope.js';
@@ -75,8 +76,9 @@ export default async function webhookRoutes(app: FastifyInstance, opts: WebhookR
     const h = handling(request, reply);
     const result = classifyPlatform(request.body ?? '');
     if (result.kind === 'rejected') return reject(h, result);
-    // A platform event names its workspace (orgId); without one, the token's workspace holds.
-    const workspace = result.orgId ?? h.workspace;
+    const decided = platformWorkspace(h.workspace, result.orgId);
+    if (decided.kind === 'forbidden') return forbid(h, decided.message, { eventId: result.eventId });
+    const { workspace } = decided;
     return accept(h, {
       ...{ eventId: result.eventId, key: result.entityId, topic: topics.platformEvents.name, workspace },
       value: platformEnvelope(result, h.receivedAt, workspace),
@@ -115,6 +117,12 @@ interface Handling {
   recent: LRUCache<string, true>;
   receivedAt: Date;
   workspace: string;
+}
+
+/** 403: the token may not write where the event says; nothing is stored, not even on the dead-letter topic. */
+function forbid(h: Handling, message: string, log: Record<string, unknown>): FastifyReply {
+  h.request.log.warn({ ...log, workspace: h.workspace, message }, 'webhook forbidden');
+  return h.answer(h.reply, 'forbidden', 403, { error: 'forbidden', message });
 }
 
 /** 400, once the body, the reasons and the time are on the dead-letter topic (503 if they cannot be). */
