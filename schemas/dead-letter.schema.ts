@@ -14,6 +14,12 @@ export const DeadLetterHeaders = {
   originPartition: 'x-dlq-origin-partition',
   originOffset: 'x-dlq-origin-offset',
   retryCount: 'x-dlq-retry-count',
+  /**
+   * On a message a redrive sends back to its topic: the consumer service (and sink) it is for,
+   * `service` or `service/sink`. Every other consumer of the topic passes over it, so a redrive
+   * re-feeds only the table (and sink) that failed.
+   */
+  redriveFor: 'x-dlq-redrive-for',
 } as const;
 
 export const deadLetterSchema = {
@@ -31,6 +37,11 @@ export const deadLetterSchema = {
       description: "The workspace of the token that sent a rejected body, or of the failed message; absent: 'default'.",
     },
     rawBody: { type: 'string', description: 'The body (or message, or row) exactly as it came; it may not be JSON.' },
+    failed: {
+      enum: ['message', 'row'],
+      description:
+        "What rawBody holds for a consumer's record: the Kafka message it could not process, or a row a sink refused. Absent on older records: a message when source names no sink, a row otherwise.",
+    },
     origin: {
       type: 'object',
       required: ['topic', 'partition', 'offset'],

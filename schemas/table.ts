@@ -62,6 +62,22 @@ export const workspaceColumn: ColumnDeclaration = {
   absentAs: defaultWorkspace,
 };
 
+/**
+ * The column every table ends with: the columns whose values were cut so that the row fits what a
+ * sink takes in one row (BigQuery: BIGQUERY_APPEND_MAX_BYTES per append). Empty when nothing was
+ * cut, which is always so in the lake: it keeps every row whole (docs/guarantees.md).
+ */
+export const truncatedColumnsColumn: ColumnDeclaration = {
+  name: 'truncated_columns',
+  type: 'STRING',
+  mode: 'REPEATED',
+  description:
+    'Columns whose values were cut (on UTF-8 character boundaries; JSON columns stay valid JSON) to fit the sink; empty when none.',
+};
+
+/** The flatteners' value of `truncated_columns`: nothing cut (a sink that cuts sets its own). */
+export const nothingTruncated: readonly string[] = Object.freeze([]);
+
 /** A column declaration in one line. */
 export const column = (
   name: string,

@@ -43,7 +43,9 @@ export const topics = {
     name: 'thena.request-events.dlq.v1',
     partitions: 1,
     description: 'Bodies the ingress rejected (400) and messages a consumer could not process.',
-    config: { 'retention.ms': forever, 'max.message.bytes': '8388608' },
+    // A record holds a body or message of up to 4 MiB as a JSON string, whose escapes can double
+    // it (a body of quotes and backslashes), uncompressed when a consumer publishes it.
+    config: { 'retention.ms': forever, 'max.message.bytes': '16777216' },
   },
   control: {
     name: 'thena.lake-control.v1',

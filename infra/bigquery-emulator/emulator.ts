@@ -92,6 +92,12 @@ export async function installEmulator(): Promise<void> {
   writeFileSync(stamp, digest);
 }
 
+/**
+ * The most one append to the emulator may carry (BIGQUERY_APPEND_MAX_BYTES): its gRPC server takes
+ * messages of 4 MiB (4,194,304 bytes); the rest is left for the request's framing and schema.
+ */
+export const emulatorAppendMaxBytes = 4_000_000;
+
 export interface EmulatorOptions {
   /** DuckDB files; kept across restarts so a stopped emulator loses nothing. */
   dataDir: string;

@@ -9,7 +9,7 @@
 // stops them once every service has exited.
 import { join } from 'node:path';
 import { startKafka, type LocalKafka } from '../kafka/kafka.js';
-import { startEmulator, type LocalEmulator } from '../bigquery-emulator/emulator.js';
+import { emulatorAppendMaxBytes, startEmulator, type LocalEmulator } from '../bigquery-emulator/emulator.js';
 import { startFakeGcs, type LocalFakeGcs } from '../gcs/fake-gcs.js';
 import { installDuckdbExtensions } from '../duckdb/extensions.js';
 import { localDir, repoRoot } from './paths.js';
@@ -99,6 +99,7 @@ function servicesEnvironment(infra: Infrastructure): NodeJS.ProcessEnv {
     env.BIGQUERY_PROJECT = localProject;
     env.BIGQUERY_API_ENDPOINT = infra.emulator.endpoint;
     env.BIGQUERY_STORAGE_API_ENDPOINT = infra.emulator.storageEndpoint;
+    env.BIGQUERY_APPEND_MAX_BYTES ??= String(emulatorAppendMaxBytes);
   }
   if (infra.gcs) {
     env.LAKE_DIR = `gs://${localLakeBucket}/lake`;

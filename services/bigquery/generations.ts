@@ -94,6 +94,8 @@ export async function ensureCrossTableViews(
 export interface BigQueryWriting {
   client: WriteClient;
   maxBatchAgeMs?: number;
+  /** BIGQUERY_APPEND_MAX_BYTES. */
+  appendMaxBytes?: number;
   logger?: Logger;
 }
 
@@ -113,6 +115,7 @@ export function bigQueryGenerations(bq: BigQuery, datasetName: string, writing?:
         bq,
         writeClient: writing.client,
         maxBatchAgeMs: writing.maxBatchAgeMs,
+        appendMaxBytes: writing.appendMaxBytes,
         logger: writing.logger,
         dataset: datasetName,
         table: { ...t, name: generationTable(t, generation) },

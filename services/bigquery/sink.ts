@@ -24,6 +24,7 @@ import type { Assignment, RefusedRow, Sink, SinkBatch, WriteResult } from '../..
 import type { TableDeclaration } from '../../schemas/table.js';
 import type { Logger } from '../shared/logger.js';
 import { RetryableError, isRetryable } from '../shared/retry.js';
+import { fitRow, rowBytes } from './fit.js';
 import { toStorageRow } from './rows.js';
 import { CommittedStream, finalizeStream, type JSONRow, type WriteClient } from './write-api.js';
 
@@ -31,8 +32,12 @@ import { CommittedStream, finalizeStream, type JSONRow, type WriteClient } from 
 const settleMs = 2_000;
 const settleStepMs = 500;
 
-/** An AppendRows request may carry 10 MB; stay well below it. */
-const appendLimits = { bytes: 8 * 1024 * 1024 };
+/** BigQuery's limit of one AppendRows request (BIGQUERY_APPEND_MAX_BYTES by default). */
+export const bigQueryAppendMaxBytes = 10_000_000;
+/** Left in every append for the request's framing and the rows' schema. */
+const appendHeadroomBytes = 64 * 1024;
+/** A row refused as too large is cut to half its size and tried again, down to this size. */
+const smallestRowBytes = 64 * 1024;
 
 export interface BigQuerySinkOptions {
   bq: BigQuery;
@@ -41,6 +46,8 @@ export interface BigQuerySinkOptions {
   table: TableDeclaration;
   /** Batches are appended this long after their first row at the latest (BIGQUERY_BATCH_MAX_AGE_MS). */
   maxBatchAgeMs?: number;
+  /** The most one append carries (BIGQUERY_APPEND_MAX_BYTES); BigQuery's 10 MB by default. */
+  appendMaxBytes?: number;
   logger?: Logger;
 }
 
@@ -118,10 +125,15 @@ interface Append {
 }
 
 /**
- * Splits rows into appends below the request size limit; rows that cannot be encoded for their
- * columns go to `refused`.
+ * Splits rows into appends of at most `maxBytes`; a row larger than that alone is cut to fit
+ * (fit.ts). Rows that cannot be encoded for their columns, or not fit, go to `refused`.
  */
-function appendsOf(table: TableDeclaration, rows: Row[], refused: (row: Row, message: string) => void): Append[] {
+function appendsOf(
+  table: TableDeclaration,
+  rows: Row[],
+  maxBytes: number,
+  refused: (row: Row, message: string) => void,
+): Append[] {
   const out: Append[] = [];
   let current: Append = { rows: [], json: [] };
   let bytes = 0;
@@ -131,18 +143,43 @@ function appendsOf(table: TableDeclaration, rows: Row[], refused: (row: Row, mes
       refused(row, encoded.problem);
       continue;
     }
-    const size = JSON.stringify(encoded.json).length + 16;
-    if (current.rows.length > 0 && bytes + size > appendLimits.bytes) {
+    const fitted = fitRow(table, encoded.json, maxBytes);
+    if ('problem' in fitted) {
+      refused(row, `too large for one append of ${maxBytes} bytes: ${fitted.problem}`);
+      continue;
+    }
+    const size = rowBytes(fitted.json);
+    if (current.rows.length > 0 && bytes + size > maxBytes) {
       out.push(current);
       current = { rows: [], json: [] };
       bytes = 0;
     }
     current.rows.push(row);
-    current.json.push(encoded.json);
+    current.json.push(fitted.json);
     bytes += size;
   }
   if (current.rows.length > 0) out.push(current);
   return out;
+}
+
+/**
+ * What to send instead of an append the server refused for its size: its two halves, or, for one
+ * row, the row cut to half its size. Throws (not retryable) once a row is small enough that its
+ * size cannot be what the server objects to.
+ */
+function smallerAppends(table: TableDeclaration, append: Append, message: string): Append[] {
+  if (append.rows.length > 1) {
+    const half = Math.ceil(append.rows.length / 2);
+    return [
+      { rows: append.rows.slice(0, half), json: append.json.slice(0, half) },
+      { rows: append.rows.slice(half), json: append.json.slice(half) },
+    ];
+  }
+  const bytes = rowBytes(append.json[0]!);
+  const fitted = bytes > smallestRowBytes ? fitRow(table, append.json[0]!, Math.floor(bytes / 2)) : undefined;
+  if (!fitted || 'problem' in fitted)
+    throw new Error(`BigQuery refuses a row of ${bytes} bytes of ${table.name} as too large: ${message}`);
+  return [{ rows: append.rows, json: [fitted.json] }];
 }
 
 /** The sink as a plain object, so that callers may wrap it by spreading. */
@@ -165,6 +202,7 @@ class StorageWriteSink implements Sink {
   readonly maxBatchAgeMs: number | undefined;
   private readonly table: TableDeclaration;
   private readonly client: WriteClient;
+  private readonly appendMaxBytes: number;
   private readonly tablePath: string;
   private readonly tableRef: string;
   private readonly identity: string[];
@@ -181,6 +219,7 @@ class StorageWriteSink implements Sink {
     this.table = o.table;
     this.client = o.writeClient;
     this.maxBatchAgeMs = o.maxBatchAgeMs;
+    this.appendMaxBytes = (o.appendMaxBytes ?? bigQueryAppendMaxBytes) - appendHeadroomBytes;
     const project = o.bq.projectId;
     this.tablePath = `projects/${project}/datasets/${o.dataset}/tables/${o.table.name}`;
     this.tableRef = `\`${project}.${o.dataset}.${o.table.name}\``;
@@ -243,7 +282,14 @@ class StorageWriteSink implements Sink {
     try {
       const refuse = (row: Row, message: string) =>
         refusedNow.set(this.identityOf(row), { row, reason: 'invalid', message });
-      for (const chunk of appendsOf(this.table, rows, refuse)) await this.append(s, chunk, batch, refusedNow);
+      for (const chunk of appendsOf(this.table, rows, this.appendMaxBytes, refuse))
+        await this.append(s, chunk, batch, refusedNow);
+    } catch (err) {
+      // Appends of this batch before the failure are in the table: whatever writes these messages
+      // next (a retry, or the runtime's narrowing of a batch that cannot be written) checks first.
+      const past = BigInt(batch.lastOffset) + 1n;
+      if (s.checkBelow === undefined || s.checkBelow < past) s.checkBelow = past;
+      throw err;
     } finally {
       for (const [id, r] of refusedNow) this.refused.set(id, r);
     }
@@ -319,8 +365,31 @@ class StorageWriteSink implements Sink {
     if (s.checkBelow === undefined || s.checkBelow < checkBelow) s.checkBelow = checkBelow;
   }
 
-  /** Appends one chunk at the stream's next offset; rows BigQuery refuses go to `refusedNow`. */
+  /**
+   * Appends a chunk at the stream's next offsets: as one append, or, when the server refuses it for
+   * its size, as smaller ones. Rows BigQuery refuses go to `refusedNow`.
+   */
   private async append(s: PartitionState, chunk: Append, batch: SinkBatch, refusedNow: Map<string, RefusedRow>) {
+    const queue = [chunk];
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const tooLarge = await this.appendOnce(s, next, batch, refusedNow);
+      if (tooLarge !== undefined) {
+        this.log?.warn(
+          { partition: batch.partition, rows: next.rows.length, err: tooLarge },
+          'BigQuery refused an append as too large; sending it in smaller parts',
+        );
+        queue.unshift(...smallerAppends(this.table, next, tooLarge));
+      }
+    }
+  }
+
+  /** One append at the stream's next offset; the server's message when it refused it for its size. */
+  private async appendOnce(
+    s: PartitionState,
+    chunk: Append,
+    batch: SinkBatch,
+    refusedNow: Map<string, RefusedRow>,
+  ): Promise<string | undefined> {
     let { rows, json } = chunk;
     const past = BigInt(batch.lastOffset) + 1n;
     while (rows.length > 0) {
@@ -336,7 +405,10 @@ class StorageWriteSink implements Sink {
       switch (outcome.kind) {
         case 'appended':
           s.rows += rows.length;
-          return;
+          return undefined;
+        case 'too-large':
+          // Refused before any of it was read: nothing was written, the stream goes on.
+          return outcome.message;
         case 'refused': {
           // Nothing of the append was written: record the refused rows and send the others again.
           const bad = new Set(outcome.rows.map((r) => r.index));
@@ -361,5 +433,6 @@ class StorageWriteSink implements Sink {
           throw new RetryableError(`write stream ${stream.name} takes no more rows: ${outcome.message}`);
       }
     }
+    return undefined;
   }
 }

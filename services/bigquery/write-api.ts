@@ -39,7 +39,7 @@ export function createWriteClient(config: Pick<Config, 'BIGQUERY_STORAGE_API_END
 }
 
 /** gRPC status codes the verdicts are made of. */
-const Code = { INVALID_ARGUMENT: 3, NOT_FOUND: 5, ALREADY_EXISTS: 6, OUT_OF_RANGE: 11 } as const;
+const Code = { INVALID_ARGUMENT: 3, NOT_FOUND: 5, ALREADY_EXISTS: 6, RESOURCE_EXHAUSTED: 8, OUT_OF_RANGE: 11 } as const;
 
 /** Our own deadline on each call: gax's defaults retry some calls for many minutes. */
 const callOptions = { timeout: 15_000, maxRetries: 0 };
@@ -52,7 +52,9 @@ export type AppendOutcome =
   /** BigQuery refused these rows (by index in the append) and wrote none of the append. */
   | { kind: 'refused'; rows: { index: number; message: string }[] }
   /** The stream no longer takes rows: finalized (by a newer owner of the partition), or unknown. */
-  | { kind: 'gone'; message: string };
+  | { kind: 'gone'; message: string }
+  /** The server refused the request for its size before reading it: nothing was written. */
+  | { kind: 'too-large'; message: string };
 
 interface StatusLike {
   code?: number | null;
@@ -63,6 +65,15 @@ const isGone = (s: StatusLike) =>
   s.code === Code.NOT_FOUND ||
   s.code === Code.OUT_OF_RANGE ||
   (s.code === Code.INVALID_ARGUMENT && /stream/i.test(s.message ?? ''));
+
+/**
+ * A request refused for its size: gRPC's own limit (RESOURCE_EXHAUSTED, "Received message larger
+ * than max", the emulator's 4 MiB) or BigQuery's ("AppendRows request too large"). BigQuery also
+ * answers RESOURCE_EXHAUSTED for throughput quotas, which are waited out, so the message decides.
+ */
+const isTooLarge = (s: StatusLike) =>
+  (s.code === Code.RESOURCE_EXHAUSTED || s.code === Code.INVALID_ARGUMENT) &&
+  /larger than max|too large/i.test(s.message ?? '');
 
 function unknownOutcome(what: string, cause: unknown): RetryableError {
   return new RetryableError(`BigQuery Storage Write API: ${what}: ${(cause as Error)?.message ?? String(cause)}`, {
@@ -114,9 +125,13 @@ export class CommittedStream {
     let writer: JSONWriter | undefined;
     try {
       const connection = await this.client.createStreamConnection({ streamId: this.name });
+      // The connection also emits what fails the append as an 'error' event, which would end the
+      // process with no listener; the append's own result carries the same error.
+      connection.on('error', () => undefined);
       writer = new managedwriter.JSONWriter({ connection, protoDescriptor: this.protoDescriptor });
       response = await withDeadline(writer.appendRows(rows, offset).getResult(), callOptions.timeout);
     } catch (err) {
+      if (isTooLarge(err as StatusLike)) return { kind: 'too-large', message: (err as Error).message };
       if (isGone(err as StatusLike)) return { kind: 'gone', message: (err as Error).message };
       throw unknownOutcome(`append at offset ${offset} of ${this.name} got no answer`, err);
     } finally {
@@ -125,6 +140,7 @@ export class CommittedStream {
     const error = response.error;
     if (!error || error.code === 0) return { kind: 'appended' };
     if (error.code === Code.ALREADY_EXISTS) return { kind: 'exists' };
+    if (isTooLarge(error)) return { kind: 'too-large', message: error.message ?? `code ${error.code}` };
     const rowErrors = response.rowErrors ?? [];
     if (rowErrors.length > 0) {
       return {

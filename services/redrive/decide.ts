@@ -75,7 +75,12 @@ function failedMessage(
   to: RedriveTopics,
 ): Decision {
   const origin = record.origin!;
-  const result = table.consumer.flatten({ ...origin, value: record.rawBody });
+  let result;
+  try {
+    result = table.consumer.flatten({ ...origin, value: record.rawBody });
+  } catch (err) {
+    return { action: 'unchanged', reason: `the flattener still throws: ${(err as Error).message}` };
+  }
   if (result.kind === 'dead-letter') {
     if (result.reason === record.reason) return { action: 'unchanged', reason: result.reason };
     const details = [{ path: '/', message: result.message }];
@@ -94,7 +99,11 @@ function failedMessage(
       topic: origin.topic,
       key,
       value: record.rawBody,
-      headers: { [DeadLetterHeaders.retryCount]: String(retryCount + 1) },
+      // Only the service (and sink) that failed reads it again; the topic's other consumers pass it by.
+      headers: {
+        [DeadLetterHeaders.retryCount]: String(retryCount + 1),
+        [DeadLetterHeaders.redriveFor]: record.source,
+      },
     },
   };
 }
@@ -127,6 +136,12 @@ export function decide(
   const [service, sink] = record.source.split('/');
   const table = tableOfService(service ?? '');
   if (!table) return { action: 'skip', why: `no table has a consumer named ${service}` };
+  // Records from before `failed` existed: a message when the source names no sink, a row otherwise.
+  const failed = record.failed ?? (sink === undefined ? 'message' : 'row');
+  if (failed === 'message') {
+    if (!record.origin) return { action: 'skip', why: 'a consumer failure without its origin' };
+    return failedMessage(record, table, retryCount, to);
+  }
   if (sink === 'bigquery') {
     let row: Record<string, unknown>;
     try {
@@ -136,7 +151,5 @@ export function decide(
     }
     return { action: 'insert', table, row: revive(table, row) };
   }
-  if (sink !== undefined) return { action: 'skip', why: `no redrive for the ${sink} sink` };
-  if (!record.origin) return { action: 'skip', why: 'a consumer failure without its origin' };
-  return failedMessage(record, table, retryCount, to);
+  return { action: 'skip', why: `no redrive for rows the ${sink} sink refused` };
 }

@@ -20,6 +20,8 @@ export function deadLetterMessage(
     retryCount?: number;
     /** The workspace the body or message belongs to; omitted for 'default'. */
     workspace?: string;
+    /** For a consumer's record: whether rawBody is the message it could not process or a refused row. */
+    failed?: 'message' | 'row';
   } & ({ message: string } | { details: DeadLetterRecord['details'] }),
 ): OutgoingMessage & { key: null; headers: Record<string, string> } {
   const record: DeadLetterRecord = {
@@ -29,6 +31,7 @@ export function deadLetterMessage(
     reason: opts.reason,
     details: 'details' in opts ? opts.details : [{ path: '/', message: opts.message }],
     rawBody: opts.rawBody,
+    ...(opts.failed ? { failed: opts.failed } : {}),
     ...(opts.workspace && opts.workspace !== defaultWorkspace ? { workspace: opts.workspace } : {}),
     ...(opts.origin ? { origin: opts.origin } : {}),
   };

@@ -9,7 +9,7 @@ import {
 } from '../../schemas/platform-event.schema.js';
 import { locateEvent } from '../../schemas/thena-platform-webhook.schema.js';
 import type { FlattenResult, Flattener, Row } from '../../schemas/flattener.js';
-import { column } from '../../schemas/table.js';
+import { column, nothingTruncated } from '../../schemas/table.js';
 import { asObject, text } from '../thena/convert.js';
 import { envelopeReader } from '../envelope.js';
 import { thenaTime } from './time.js';
@@ -81,6 +81,7 @@ export const platformKey = (e: PlatformEvent): Row => ({
   event_type: e.eventType,
   event_time: e.eventTime,
   received_at: e.receivedAt,
+  truncated_columns: nothingTruncated,
 });
 
 /** Every table of platform events has these columns. */

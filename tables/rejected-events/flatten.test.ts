@@ -29,6 +29,7 @@ describe('rejected_events', () => {
       origin_offset: null,
       dlq_partition: 0,
       dlq_offset: '17',
+      truncated_columns: [],
     });
   });
 

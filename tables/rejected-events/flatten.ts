@@ -1,6 +1,7 @@
 // rejected_events: one row per dead-letter record.
 import { deadLetter, rows, type FlattenResult, type SourceMessage } from '../../schemas/flattener.js';
 import { defaultWorkspace } from '../../schemas/workspace.js';
+import { nothingTruncated } from '../../schemas/table.js';
 import { asObject, int, isoMicros, text } from '../thena/convert.js';
 
 export function rejectedEventsFlattener(message: SourceMessage): FlattenResult {
@@ -28,6 +29,7 @@ export function rejectedEventsFlattener(message: SourceMessage): FlattenResult {
       origin_offset: text(origin?.offset),
       dlq_partition: message.partition,
       dlq_offset: message.offset,
+      truncated_columns: nothingTruncated,
     },
   ]);
 }

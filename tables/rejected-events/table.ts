@@ -1,5 +1,5 @@
 // rejected_events: its columns and keys, the consumer service that fills it, and its views.
-import { column, workspaceColumn, type TableDefinition } from '../../schemas/table.js';
+import { column, workspaceColumn, type TableDefinition, truncatedColumnsColumn } from '../../schemas/table.js';
 import { topics } from '../../schemas/topics.js';
 import { viewsIn } from '../views.js';
 import { rejectedEventsFlattener } from './flatten.js';
@@ -23,6 +23,7 @@ export const rejectedEvents: TableDefinition = {
     column('origin_offset', 'STRING', 'NULLABLE', 'For consumer failures: the source offset.'),
     column('dlq_partition', 'INT64', 'REQUIRED', 'Partition of the dead-letter record.'),
     column('dlq_offset', 'STRING', 'REQUIRED', 'Offset of the dead-letter record.'),
+    truncatedColumnsColumn,
   ],
   consumer: {
     service: 'rejected-events',

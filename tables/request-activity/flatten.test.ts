@@ -22,6 +22,7 @@ describe('request_activity', () => {
       user_name: 'lorem.ipsum',
       text_html: '<p>Lorem ipsum dolor sit.</p>',
       text_plain: 'Lorem ipsum dolor sit.',
+      truncated_columns: [],
     });
   });
 

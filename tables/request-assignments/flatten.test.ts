@@ -19,6 +19,7 @@ describe('request_assignments', () => {
       assigned_to_name: 'assigned.to_name',
       assigned_by_id: 'IPSUM67890',
       assigned_by_name: 'lorem.ipsum_assigner',
+      truncated_columns: [],
     });
   });
 

@@ -19,6 +19,7 @@ describe('request_csat', () => {
       rating: 5,
       comment: 'Great Support!',
       feedback_html: '<p>lorem.ipsum_customer gave 5 with additional feedback of Great Support!</p>',
+      truncated_columns: [],
     });
     expect(counts).toBeUndefined();
   });

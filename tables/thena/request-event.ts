@@ -6,7 +6,7 @@ import {
   type RequestEventEnvelope,
 } from '../../schemas/request-event.schema.js';
 import type { FlattenResult, Flattener, Row } from '../../schemas/flattener.js';
-import { column, workspaceColumn } from '../../schemas/table.js';
+import { column, nothingTruncated, workspaceColumn } from '../../schemas/table.js';
 import { defaultWorkspace } from '../../schemas/workspace.js';
 import { isoMicros } from './convert.js';
 import { envelopeReader } from '../envelope.js';
@@ -58,6 +58,7 @@ export const eventKey = (e: RequestEvent): Row => ({
   event_id: e.eventId,
   request_id: e.requestId,
   event_time: e.eventTime,
+  truncated_columns: nothingTruncated,
 });
 
 /** Every table of request events starts with these columns. */

@@ -52,6 +52,7 @@ describe('ticket_comments', () => {
       is_deleted: false,
       deleted_at: null,
       payload_json: JSON.stringify(created),
+      truncated_columns: [],
     });
   });
 

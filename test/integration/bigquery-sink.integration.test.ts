@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { repoRoot } from '../../infra/local/paths.js';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { createBigQuery } from '../../services/shared/bigquery.js';
+import { createLogger } from '../../services/shared/logger.js';
 import { migrate } from '../../services/bigquery/migrate.js';
 import { bigQuerySink, toBigQueryRow } from '../../services/bigquery/index.js';
 import type { Row } from '../../schemas/flattener.js';
@@ -332,5 +333,64 @@ describe('BigQuery sink: each row once across owners of a partition (Storage Wri
     expect(await count(bq, `SELECT count(*) FROM ${base}`)).toBe(8);
     expect((await bq.query(repeatedRowsSql(requestActivity, base)))[0]).toEqual([]);
     await Promise.all([a.close(), b.close()]);
+  });
+});
+
+describe('BigQuery sink: rows and appends larger than the server takes (emulator, 4 MiB per message)', () => {
+  // Incompressible text of `n` bytes.
+  const noise = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => 97 + ((i * 7919) % 26))).toString();
+  const rowOf = (id: string, description: string): Row => {
+    const [row] = flattened(
+      requestEvents.consumer.flatten(
+        envelopeMessage({ ...seed, request: { ...seed.request, requestId: id, description } }),
+      ),
+    ).rows;
+    return row!;
+  };
+
+  it.each([
+    ['bounded at the emulator’s limit: cut before sending', 4_000_000],
+    ['bounded above it: the server refuses, the sink splits and cuts on its word', 8_000_000],
+  ])('%s', async (_what, appendMaxBytes) => {
+    const bq = client();
+    const dataset = uniqueName('oversized');
+    await migrate(bq, { dataset, location: 'US' });
+    const said: string[] = [];
+    const logger = createLogger('oversized', { LOG_LEVEL: 'warn' }, { write: (line: string) => void said.push(line) });
+    const sink = bigQuerySink({
+      bq,
+      writeClient: testWriteClient(),
+      dataset,
+      table: requestEvents,
+      appendMaxBytes,
+      logger,
+    });
+    await sink.prepare(0, '0');
+    // Three rows of ~3.2 MB (together past any one append) and one of ~9.5 MB (past it alone).
+    const rows = [
+      ...['1', '2', '3'].map((id) => rowOf(`81000${id}`, noise(1_050_000))),
+      rowOf('810004', noise(3_100_000)),
+    ];
+    const result = await sink.writeBatch({ partition: 0, firstOffset: '0', lastOffset: '3', rows });
+    expect(result.refused).toEqual([]);
+    const [found] = await bq.query(
+      `SELECT request_id, truncated_columns, LENGTH(description_text) AS n, payload_json FROM \`${inject('bigqueryProject')}.${dataset}.request_events\` ORDER BY request_id`,
+    );
+    const byId = found as { request_id: string; truncated_columns: string[]; n: number; payload_json: string }[];
+    expect(byId.map((r) => r.request_id)).toEqual(['810001', '810002', '810003', '810004']);
+    for (const r of byId.slice(0, 3)) {
+      expect(r.truncated_columns).toEqual([]);
+      expect(Number(r.n)).toBe(1_050_000);
+    }
+    const big = byId[3]!;
+    expect(big.truncated_columns.sort()).toEqual(['description_html', 'description_text', 'payload_json']);
+    expect(Number(big.n)).toBeGreaterThan(500_000);
+    expect(Number(big.n)).toBeLessThan(3_100_000);
+    expect(JSON.parse(big.payload_json)).toMatchObject({ requestId: '810004' });
+    // Above the emulator's limit, the server's own refusal is what made the sink split and cut.
+    const refusals = said.filter((line) => line.includes('refused an append as too large')).length;
+    if (appendMaxBytes > 4_194_304) expect(refusals).toBeGreaterThan(0);
+    else expect(refusals).toBe(0);
+    await sink.close();
   });
 });

@@ -64,7 +64,7 @@ export class WebhookLoad {
       while (due <= now) {
         due += intervalMs;
         if (this.inFlight.size >= (this.o.maxInFlight ?? 2_000)) continue; // as a full client would drop
-        this.deliver(this.next());
+        void this.deliver(this.next());
       }
       this.timer = setTimeout(tick, Math.max(1, due - performance.now()));
     };
@@ -83,6 +83,22 @@ export class WebhookLoad {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.abandoned = true;
+  }
+
+  /**
+   * Sends one body of the test's own beside the steady traffic, counted like the others: a body
+   * the ingress accepts is expected in the sinks, one it rejects must be in the rejections view
+   * (give it a `request.marker`). Resolves once it is answered (retried as Thena retries).
+   */
+  post(body: unknown): Promise<void> {
+    const result = classify(JSON.stringify(body));
+    const marker = (body as { request?: { marker?: unknown } }).request?.marker;
+    const sent: Sent =
+      result.kind === 'accepted'
+        ? { body, eventId: result.eventId }
+        : { body, ...(typeof marker === 'string' ? { marker } : {}) };
+    this.sent.push(sent);
+    return this.deliver(sent);
   }
 
   /** eventIds of bodies sent, whether or not the answer arrived. */
@@ -118,9 +134,10 @@ export class WebhookLoad {
     return sent;
   }
 
-  private deliver(sent: Sent): void {
+  private deliver(sent: Sent): Promise<void> {
     const p = this.attempt(sent).finally(() => this.inFlight.delete(p));
     this.inFlight.add(p);
+    return p;
   }
 
   private async attempt(sent: Sent): Promise<void> {

@@ -17,7 +17,7 @@ beforeAll(async () => {
 
 describe('alert rules', () => {
   it('pass promtool check and every unit test case', async () => {
-    expect(await run(promtool, ['check', 'rules', join(dir, 'alerts.yml')])).toMatch(/SUCCESS: 7 rules found/);
+    expect(await run(promtool, ['check', 'rules', join(dir, 'alerts.yml')])).toMatch(/SUCCESS: 8 rules found/);
     expect(await run(promtool, ['test', 'rules', join(dir, 'alerts.test.yml')])).toMatch(/SUCCESS/);
   });
 

@@ -9,6 +9,7 @@ import YAML from 'yaml';
 import ts from 'typescript';
 import { repoRoot } from '../../infra/local/paths.js';
 import { kafkaVersion } from '../../infra/kafka/kafka.js';
+import { emulatorAppendMaxBytes } from '../../infra/bigquery-emulator/emulator.js';
 import { configSchema } from '../../schemas/config.schema.js';
 import { parseConfig } from '../../services/shared/config.js';
 import { catalogue } from '../../tables/catalogue.js';
@@ -170,6 +171,7 @@ describe('docker-compose.yml', () => {
       expect(env.BIGQUERY_API_ENDPOINT).toBe('http://bigquery:9050');
       // The emulator's image serves the Storage Write API on 9060 (its Dockerfile's --grpc-port).
       expect(env.BIGQUERY_STORAGE_API_ENDPOINT).toBe('bigquery:9060');
+      expect(Number(env.BIGQUERY_APPEND_MAX_BYTES), 'appends fit the emulator').toBe(emulatorAppendMaxBytes);
       expect(file('infra/bigquery-emulator/Dockerfile')).toContain('"--grpc-port", "9060"');
       expect(s.depends_on.bigquery.condition).toBe('service_healthy');
       expect(s.depends_on.migrate.condition).toBe('service_completed_successfully');

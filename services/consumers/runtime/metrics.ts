@@ -28,6 +28,18 @@ export function consumerMetrics(registry: Registry) {
       labelNames: ['sink', 'reason'] as const,
       registers,
     }),
+    poison: new Counter({
+      name: 'thena_consumer_poison_messages_total',
+      help: 'Messages that could not be processed after bounded tries (a flattener that throws, a write that fails alone for a reason retrying cannot fix), dead-lettered so the partition moves on.',
+      labelNames: ['sink', 'stage'] as const,
+      registers,
+    }),
+    redriveSkipped: new Counter({
+      name: 'thena_consumer_redrive_skipped_total',
+      help: 'Messages a redrive sent back for another service or sink, passed over.',
+      labelNames: ['sink'] as const,
+      registers,
+    }),
     flattenCounts: new Counter({
       name: 'thena_consumer_flatten_notes_total',
       help: 'Things a flattener counted, e.g. unreadable_csat.',

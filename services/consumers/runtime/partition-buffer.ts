@@ -3,6 +3,26 @@ import { LRUCache } from 'lru-cache';
 import type { Row } from '../../../schemas/flattener.js';
 import type { SinkBatch } from '../../../schemas/sink.js';
 
+/**
+ * A consumed message, held until its rows are committed: a batch that cannot be written is
+ * narrowed down to the one message that fails, which is dead-lettered whole.
+ */
+export interface HeldMessage {
+  offset: string;
+  value: Buffer | null;
+  /** How many times a redrive has sent it through already (its dead-letter count). */
+  retryCount: number;
+  /** Its rows in its batch: they follow those of the messages before it. */
+  rows: number;
+  /** Writes of it alone that failed in a way retrying cannot fix. */
+  failures: number;
+}
+
+/** What the runtime writes: a sink's batch and the messages its rows came from, in order. */
+export interface Batch extends SinkBatch {
+  messages: HeldMessage[];
+}
+
 export interface RollLimits {
   maxRows: number;
   maxBytes: number;
@@ -19,7 +39,10 @@ function approxBytes(row: Row): number {
 
 export class PartitionBuffer {
   private rows: Row[] = [];
+  private messages: HeldMessage[] = [];
   private bytes = 0;
+  /** Bytes of the messages held: they bound the memory a batch holds as much as its rows do. */
+  private held = 0;
   private firstOffset: string | undefined;
   private lastOffset: string | undefined;
   private openedAt = 0;
@@ -50,12 +73,16 @@ export class PartitionBuffer {
   }
 
   /** Records a consumed message and its rows; returns how many rows were suppressed as already written. */
-  add(offset: string, rows: Row[]): number {
+  add(message: Omit<HeldMessage, 'rows' | 'failures'>, rows: Row[]): number {
+    const { offset } = message;
     if (this.firstOffset === undefined) {
       this.firstOffset = offset;
       this.openedAt = Date.now();
     }
     this.lastOffset = offset;
+    const held: HeldMessage = { ...message, rows: 0, failures: 0 };
+    this.messages.push(held);
+    this.held += message.value?.length ?? 0;
     let suppressed = 0;
     for (const row of rows) {
       const key = this.factKey(row);
@@ -65,6 +92,7 @@ export class PartitionBuffer {
       }
       this.written.set(key, true);
       this.rows.push(row);
+      held.rows++;
       this.bytes += approxBytes(row);
     }
     return suppressed;
@@ -83,29 +111,37 @@ export class PartitionBuffer {
     if (!this.pending) return false;
     if (this.attempts > 0) return now >= this.retryAt;
     return (
-      this.rows.length >= limits.maxRows || this.bytes >= limits.maxBytes || now - this.openedAt >= limits.maxAgeMs
+      this.rows.length >= limits.maxRows ||
+      this.bytes >= limits.maxBytes ||
+      this.held >= limits.maxBytes ||
+      now - this.openedAt >= limits.maxAgeMs
     );
   }
 
   /** Puts back a batch whose write failed, ahead of anything gathered since. */
-  restore(batch: SinkBatch): void {
+  restore(batch: Batch): void {
     this.rows = [...batch.rows, ...this.rows];
+    this.messages = [...batch.messages, ...this.messages];
     for (const row of batch.rows) this.bytes += approxBytes(row);
+    for (const m of batch.messages) this.held += m.value?.length ?? 0;
     this.lastOffset ??= batch.lastOffset;
     this.firstOffset = batch.firstOffset;
   }
 
   /** Hands over what is buffered and starts afresh. */
-  take(): SinkBatch | undefined {
+  take(): Batch | undefined {
     if (this.firstOffset === undefined || this.lastOffset === undefined) return undefined;
     const batch = {
       partition: this.partition,
       firstOffset: this.firstOffset,
       lastOffset: this.lastOffset,
       rows: this.rows,
+      messages: this.messages,
     };
     this.rows = [];
+    this.messages = [];
     this.bytes = 0;
+    this.held = 0;
     this.firstOffset = undefined;
     this.lastOffset = undefined;
     return batch;

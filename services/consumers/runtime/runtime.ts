@@ -1,24 +1,31 @@
 // The consuming runtime every consumer service shares: one kafkajs consumer group per
 // (table, sink), the table's pure flattener, and a sink. Its promises:
 // - offsets of a partition are committed only after the sink made every row up to them durable;
-// - a message the flattener cannot handle, and a row the sink's store refuses, go to the
-//   dead-letter topic (awaited, one path for both) and the partition moves on;
+// - no single message stops a table: a message the flattener rejects or cannot handle, and a batch
+//   the sink cannot write for a reason retrying cannot fix, are narrowed down to the one message
+//   at fault (narrow.ts), which goes to the dead-letter topic (dead-letters.ts) after bounded tries;
+//   the partition moves on only once its record is acknowledged;
 // - after any rebalance, uncommitted work is dropped and the sink is told where each partition
 //   resumes, so a crash or a move repeats work but never loses or doubles it as stored;
 // - a sink failure that may pass (outage, overload, network: isRetryable) pauses the partition and
-//   retries the same rows with backoff and jitter, the other partitions and sinks going on;
-// - any other sink failure is fatal: the process exits and resumes from the last commit.
+//   retries the same rows with backoff and jitter for as long as it lasts (retries.ts), the other
+//   partitions and sinks going on.
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import type { FlattenResult, Row } from '../../../schemas/flattener.js';
-import type { Sink, SinkBatch, WriteResult } from '../../../schemas/sink.js';
+import type { Row } from '../../../schemas/flattener.js';
+import type { Sink, WriteResult } from '../../../schemas/sink.js';
 import type { TableDefinition } from '../../../schemas/table.js';
 import type { OutgoingMessage } from '../../../schemas/topics.js';
 import type { Logger } from '../../shared/logger.js';
-import { backoffMs, isRetryable } from '../../shared/retry.js';
-import { DeadLetterHeaders, deadLetterMessage } from '../../shared/dead-letter.js';
+import { isRetryable } from '../../shared/retry.js';
+import { DeadLetterHeaders } from '../../shared/dead-letter.js';
 import type { ConsumerMetrics } from './metrics.js';
-import { PartitionBuffer, type RollLimits } from './partition-buffer.js';
+import { PartitionBuffer, type Batch, type RollLimits } from './partition-buffer.js';
 import { GroupOffsets, isRebalanceError } from './offsets.js';
+import { DeadLetters, redrivenFor } from './dead-letters.js';
+import { flattenMessage } from './flatten.js';
+import { PartitionRetries } from './retries.js';
+import { halves, joined, maxTries, withoutRows } from './narrow.js';
+import { GroupMembership, type Readiness } from './membership.js';
 
 export { isRebalanceError };
 
@@ -38,15 +45,14 @@ export interface RuntimeOptions {
   sessionTimeoutMs?: number;
   /** Facts remembered per partition to skip repeats of cumulative payloads. */
   suppressionSize?: number;
-  /** Called when the sink fails for good; the service exits so it restarts from its last commit. */
+  /**
+   * Called when the service cannot go on (a commit refused while still the owner, a Kafka consumer
+   * stopped for good); the service exits so it restarts from its last commit.
+   */
   onFatal: (err: Error) => void;
 }
 
-export interface Readiness {
-  ready: boolean;
-  /** Why not, when not ready. */
-  reason?: string;
-}
+export type { Readiness };
 
 export interface RunningConsumer {
   readonly groupId: string;
@@ -66,7 +72,8 @@ export interface RunningConsumer {
 export const groupIdFor = (service: string, sink: string, generation = 1) =>
   `thena-lake.${service}.${sink}${generation === 1 ? '' : `.g${generation}`}`;
 
-const bigintAsText = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
+/** What became of a batch's write and commit. */
+type Step = { kind: 'done' } | { kind: 'stopped' } | { kind: 'retry'; err: unknown } | { kind: 'failed'; err: unknown };
 
 /** Joins the group and consumes until stopped; see the file's opening comment for the promises. */
 export async function startConsumer(opts: RuntimeOptions): Promise<RunningConsumer> {
@@ -87,15 +94,9 @@ class ConsumerRuntime implements RunningConsumer {
   private readonly sessionTimeoutMs: number;
   private readonly limits: RollLimits;
   private readonly buffers = new Map<number, PartitionBuffer>();
-  /** Partitions paused for a retry; kafkajs keeps a pause across rebalances. */
-  private readonly paused = new Set<number>();
-  private generation = 0;
-  private rebalancing = false;
-  private joined = false;
-  private stopping = false;
-  private crashed: string | undefined;
-  /** When the broker last answered this member (a join, a heartbeat or a fetch). */
-  private heardAt = 0;
+  private readonly deadLetters: DeadLetters;
+  private readonly retries: PartitionRetries;
+  private readonly group: GroupMembership;
   /** The latest eachBatch heartbeat: long writes keep the membership alive with it. */
   private heartbeat: (() => Promise<void>) | undefined;
   private ticker: NodeJS.Timeout | undefined;
@@ -127,14 +128,38 @@ class ConsumerRuntime implements RunningConsumer {
       // (kafkajs's default 5 s made every shutdown take 5 s; Kafka's Java client waits 0.5 s).
       maxWaitTimeInMs: 1_000,
     });
+    this.deadLetters = new DeadLetters({
+      publish: o.publish,
+      topic: o.deadLetterTopic,
+      origin: this.topic,
+      service: o.table.consumer.service,
+      sink: o.sink.name,
+      metrics: o.metrics,
+      logger: this.log,
+    });
+    this.retries = new PartitionRetries({
+      consumer: this.consumer,
+      topic: this.topic,
+      sinkLabel: this.sinkLabel,
+      metrics: o.metrics,
+      logger: this.log,
+    });
     this.offsets = new GroupOffsets({
       consumer: this.consumer,
       admin: this.admin,
       groupId: this.groupId,
       topic: this.topic,
-      generation: () => this.generation,
+      generation: () => this.group.generation,
     });
-    this.watchGroup();
+    this.group = new GroupMembership(this.consumer, this.sessionTimeoutMs, {
+      joined: (assignment) => {
+        for (const b of this.buffers.values()) b.reset();
+        this.retries.resumeAll();
+        this.log.info({ assignment }, 'partitions assigned');
+      },
+      // Exit then, so the supervisor starts the service again and it resumes from its last commit.
+      stoppedForGood: (err) => this.fatal('the Kafka consumer stopped', err),
+    });
   }
 
   async start(): Promise<void> {
@@ -153,15 +178,7 @@ class ConsumerRuntime implements RunningConsumer {
   }
 
   readiness(): Readiness {
-    if (this.stopping) return { ready: false, reason: 'stopping' };
-    if (this.crashed) return { ready: false, reason: `the Kafka consumer crashed (${this.crashed}); restarting` };
-    if (!this.joined) return { ready: false, reason: 'not yet assigned partitions' };
-    if (this.rebalancing) return { ready: false, reason: 'the group is rebalancing' };
-    const silentMs = Date.now() - this.heardAt;
-    if (silentMs > this.sessionTimeoutMs) {
-      return { ready: false, reason: `no answer from Kafka for ${Math.round(silentMs / 1000)} s` };
-    }
-    return { ready: true };
+    return this.group.readiness();
   }
 
   get bufferedRows(): number {
@@ -170,7 +187,7 @@ class ConsumerRuntime implements RunningConsumer {
 
   stop(): Promise<void> {
     this.shutdown ??= (async () => {
-      this.stopping = true;
+      this.group.stopping = true;
       clearInterval(this.ticker);
       // Write and commit what is buffered while still a member of the group (after stop(),
       // kafkajs can no longer commit), then leave.
@@ -182,46 +199,6 @@ class ConsumerRuntime implements RunningConsumer {
       await this.o.sink.close();
     })();
     return this.shutdown;
-  }
-
-  /** Follows the membership: a new generation drops what was not committed and resumes paused partitions. */
-  private watchGroup(): void {
-    const { events } = this.consumer;
-    const heard = () => (this.heardAt = Date.now());
-    this.consumer.on(events.HEARTBEAT, heard);
-    this.consumer.on(events.FETCH, heard);
-    this.consumer.on(events.REBALANCING, () => (this.rebalancing = true));
-    // JoinGroup's answer gives kafkajs the next generation, which its commits carry from then on,
-    // while GROUP_JOIN comes only after SyncGroup. The coordinator checks a commit's generation,
-    // not who owns the partition: a write started before the answer and committed after it would
-    // be accepted for a partition that may now be another member's. From the answer on, nothing
-    // started before it may commit or claim.
-    this.consumer.on(events.REQUEST, ({ payload }) => {
-      if (payload.apiName !== 'JoinGroup') return;
-      this.generation++;
-      this.rebalancing = true;
-    });
-    this.consumer.on(events.CRASH, ({ payload }) => {
-      this.crashed = payload.error.message;
-      this.joined = false;
-      // kafkajs restarts the consumer after a failure it deems retriable; after any other (such as
-      // "Failed to find group coordinator" while Kafka is away) it stays stopped for good. Exit
-      // then, so the supervisor starts the service again and it resumes from its last commit.
-      if (!payload.restart && !this.stopping) this.fatal('the Kafka consumer stopped', payload.error);
-    });
-    this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
-      this.generation++;
-      this.rebalancing = false;
-      this.joined = true;
-      this.crashed = undefined;
-      heard();
-      for (const b of this.buffers.values()) b.reset();
-      if (this.paused.size > 0) {
-        this.consumer.resume([{ topic: this.topic, partitions: [...this.paused] }]);
-        this.paused.clear();
-      }
-      this.log.info({ assignment: payload.memberAssignment }, 'partitions assigned');
-    });
   }
 
   private buffer(partition: number): PartitionBuffer {
@@ -260,153 +237,136 @@ class ConsumerRuntime implements RunningConsumer {
     await payload.heartbeat();
   }
 
-  /** Flattens one message into the partition's buffer, or sends it to the dead-letter topic. */
+  /**
+   * Flattens one message into the partition's buffer. A message the flattener rejects, or that makes
+   * it throw `maxTries` times, is dead-lettered (awaited) instead; one a redrive sent back for
+   * another service or sink is passed over.
+   */
   private async consume(b: PartitionBuffer, message: KafkaMessage): Promise<void> {
-    const { metrics, table } = this.o;
+    const { metrics, table, sink } = this.o;
+    const header = (name: string) => message.headers?.[name]?.toString();
+    const held = {
+      offset: message.offset,
+      value: message.value,
+      retryCount: Number(header(DeadLetterHeaders.retryCount) ?? 0),
+    };
+    if (!redrivenFor(header(DeadLetterHeaders.redriveFor), table.consumer.service, sink.name)) {
+      b.add(held, []);
+      metrics.redriveSkipped.inc(this.sinkLabel);
+      return;
+    }
     const value = message.value?.toString() ?? '';
-    const source = { topic: this.topic, partition: b.partition, offset: message.offset, value };
-    let result: FlattenResult;
-    try {
-      result = table.consumer.flatten(source);
-    } catch (err) {
-      result = { kind: 'dead-letter', reason: 'flatten_failed', message: (err as Error).message };
-    }
-    if (result.kind === 'dead-letter') {
-      await this.deadLetter({
-        source: table.consumer.service,
-        reason: result.reason,
-        message: result.message,
-        rawBody: value,
-        origin: { topic: this.topic, partition: b.partition, offset: message.offset },
-        // A message a redrive sent again carries its count; failing again keeps it.
-        retryCount: Number(message.headers?.[DeadLetterHeaders.retryCount]?.toString() ?? 0),
-      });
-    } else {
-      for (const [what, n] of Object.entries(result.counts ?? {})) {
-        metrics.flattenCounts.inc({ ...this.sinkLabel, what }, n);
-      }
-    }
-    const suppressed = b.add(message.offset, result.kind === 'rows' ? result.rows : []);
+    const out = flattenMessage(table.consumer.flatten, {
+      topic: this.topic,
+      partition: b.partition,
+      offset: held.offset,
+      value,
+    });
+    if ('failure' in out) await this.deadLetters.message(b.partition, held, out.failure);
+    else for (const [what, n] of Object.entries(out.counts)) metrics.flattenCounts.inc({ ...this.sinkLabel, what }, n);
+    const suppressed = b.add(held, 'rows' in out ? out.rows : []);
     if (suppressed > 0) metrics.suppressed.inc({ ...this.sinkLabel, table: table.name }, suppressed);
     metrics.messages.inc(this.sinkLabel);
   }
 
-  /** The one dead-letter path: flattener failures and rows the sink's store refused. */
-  private async deadLetter(record: {
-    source: string;
-    reason: string;
-    message: string;
-    rawBody: string;
-    origin: { topic: string; partition: number; offset: string };
-    retryCount?: number;
-  }): Promise<void> {
-    await this.o.publish(deadLetterMessage({ topic: this.o.deadLetterTopic, ...record }));
-    this.o.metrics.deadLetters.inc({ ...this.sinkLabel, reason: record.reason });
-    this.log.warn(
-      { origin: record.origin, reason: record.reason, err: record.message },
-      'sent to the dead-letter topic',
-    );
-  }
-
   /** Rolls every partition whose file is due (by age, or a retry whose wait is over). */
   private rollDue(): void {
-    if (this.rebalancing || this.stopping) return;
+    if (this.group.rebalancing || this.group.stopping) return;
     for (const b of this.buffers.values()) {
       if (b.due(this.limits)) void b.exclusive(() => this.roll(b)).catch(() => undefined);
     }
   }
 
-  /** Writes what a partition buffered, dead-letters what the store refused, then commits. */
+  /**
+   * Writes what a partition buffered and commits it. A batch the sink cannot write for a reason
+   * retrying cannot fix is narrowed: its halves are written and committed in offset order, a half
+   * that fails is split again, and the one message that fails alone `maxTries` times is
+   * dead-lettered and committed past. A failure that may pass puts back what is left for a retry.
+   */
   private async roll(b: PartitionBuffer): Promise<void> {
     const batch = b.take();
     if (!batch) return;
-    const startedIn = this.generation;
+    const startedIn = this.group.generation;
+    const pending: Batch[] = [batch];
+    for (let next = pending.shift(); next; next = pending.shift()) {
+      const step = await this.writeAndCommit(b, next, startedIn);
+      if (step.kind === 'done') continue;
+      if (step.kind === 'stopped') return;
+      if (step.kind === 'retry') {
+        this.retries.later(b, joined([next, ...pending]), step.err);
+        return;
+      }
+      // Whatever the failed write made durable is withdrawn before its parts are written.
+      await this.o.sink.discard(next).catch(() => undefined);
+      if (next.messages.length > 1) {
+        pending.unshift(...halves(next));
+        continue;
+      }
+      const [held] = next.messages;
+      if (++held!.failures < maxTries) {
+        pending.unshift(next);
+        continue;
+      }
+      try {
+        await this.deadLetters.message(next.partition, held!, {
+          kind: 'poison',
+          stage: 'write',
+          reason: `${this.o.sink.name}_write_failed`,
+          message: `${(step.err as Error).message} (failed alone ${maxTries} times)`,
+        });
+      } catch (err) {
+        // Not acknowledged: the partition may not move past the message. Put it back and retry.
+        this.retries.later(b, joined([next, ...pending]), err);
+        return;
+      }
+      pending.unshift(withoutRows(next));
+    }
+  }
+
+  /** Writes a batch and commits its offsets: what happened, for roll() to act on. */
+  private async writeAndCommit(b: PartitionBuffer, batch: Batch, startedIn: number): Promise<Step> {
     const timer = this.o.metrics.rollSeconds.startTimer(this.sinkLabel);
-    const written = await this.write(b, batch, startedIn);
-    if (!written) return;
-    if (!(await this.commit(b, batch, written, startedIn))) return;
+    let written: WriteResult;
+    try {
+      written = await this.write(batch);
+      await this.deadLetters.refused(batch, written.refused);
+    } catch (err) {
+      if (startedIn !== this.group.generation) {
+        // The partition moved meanwhile: its new owner re-reads these; remove what was written.
+        await this.o.sink.discard(batch).catch(() => undefined);
+        return { kind: 'stopped' };
+      }
+      return isRetryable(err) ? { kind: 'retry', err } : { kind: 'failed', err };
+    }
+    if (!(await this.commit(b, batch, written, startedIn))) return { kind: 'stopped' };
     timer();
-    if (b.attempts > 0) this.resumeAfterRetry(b, batch.partition);
+    this.retries.succeeded(b);
     this.o.metrics.commits.inc(this.sinkLabel);
     this.o.metrics.rows.inc(
       { ...this.sinkLabel, table: this.o.table.name },
       batch.rows.length - written.refused.length,
     );
+    return { kind: 'done' };
   }
 
-  /**
-   * Makes the batch durable and dead-letters what the store refused. Undefined when it did not:
-   * the partition moved meanwhile (the write is undone) or the write will be retried.
-   */
-  private async write(b: PartitionBuffer, batch: SinkBatch, startedIn: number): Promise<WriteResult | undefined> {
-    const { sink } = this.o;
-    // kafkajs heartbeats only between batches; a long write (many insertAll calls) would otherwise
-    // outlive the session and get this member evicted.
+  /** Makes the batch durable; kafkajs's heartbeats go on meanwhile. */
+  private async write(batch: Batch): Promise<WriteResult> {
+    if (batch.rows.length === 0) return { refused: [] };
+    // kafkajs heartbeats only between batches; a long write would otherwise outlive the session
+    // and get this member evicted.
     const beat = setInterval(() => void this.heartbeat?.().catch(() => undefined), 2_000);
     try {
-      const result = batch.rows.length > 0 ? await sink.writeBatch(batch) : { refused: [] };
-      for (const r of result.refused) {
-        await this.deadLetter({
-          source: `${this.o.table.consumer.service}/${sink.name}`,
-          reason: `${sink.name}_${r.reason}`,
-          message: r.message,
-          rawBody: JSON.stringify(r.row, bigintAsText),
-          origin: { topic: this.topic, partition: batch.partition, offset: `${batch.firstOffset}-${batch.lastOffset}` },
-        });
-      }
-      return result;
-    } catch (err) {
-      if (startedIn !== this.generation) {
-        // The partition moved meanwhile: its new owner re-reads these; remove what was written.
-        await sink.discard(batch).catch(() => undefined);
-        return undefined;
-      }
-      if (isRetryable(err)) {
-        this.retryLater(b, batch, err);
-        return undefined;
-      }
-      const range = `${batch.firstOffset}-${batch.lastOffset}`;
-      this.fatal(`${sink.name} sink could not write partition ${batch.partition} offsets ${range}`, err);
-      throw err;
+      return await this.o.sink.writeBatch(batch);
     } finally {
       clearInterval(beat);
     }
-  }
-
-  /** Puts the batch back and pauses the partition until the backoff has passed. */
-  private retryLater(b: PartitionBuffer, batch: SinkBatch, err: unknown): void {
-    b.restore(batch);
-    b.attempts++;
-    const wait = backoffMs(b.attempts, { initialMs: 500, maxMs: 30_000 });
-    b.retryAt = Date.now() + wait;
-    if (!this.paused.has(batch.partition)) {
-      this.consumer.pause([{ topic: this.topic, partitions: [batch.partition] }]);
-      this.paused.add(batch.partition);
-    }
-    this.o.metrics.retries.inc(this.sinkLabel);
-    this.log.warn(
-      { err, partition: batch.partition, attempt: b.attempts, waitMs: wait },
-      'sink write failed; partition paused, retrying',
-    );
-  }
-
-  private resumeAfterRetry(b: PartitionBuffer, partition: number): void {
-    this.log.info({ partition, attempts: b.attempts }, 'sink write succeeded after retries; partition resumed');
-    b.attempts = 0;
-    b.retryAt = 0;
-    if (this.paused.delete(partition)) this.consumer.resume([{ topic: this.topic, partitions: [partition] }]);
   }
 
   /**
    * Commits the batch's offsets, with what the sink asked to keep (or what it kept last); false
    * (the write undone) when the group rebalanced meanwhile.
    */
-  private async commit(
-    b: PartitionBuffer,
-    batch: SinkBatch,
-    written: WriteResult,
-    startedIn: number,
-  ): Promise<boolean> {
+  private async commit(b: PartitionBuffer, batch: Batch, written: WriteResult, startedIn: number): Promise<boolean> {
     const offset = (BigInt(batch.lastOffset) + 1n).toString();
     const metadata = written.commitMetadata ?? b.committed?.metadata ?? null;
     try {
@@ -417,7 +377,7 @@ class ConsumerRuntime implements RunningConsumer {
       // The broker may know of a rebalance before this member does (its join has not happened
       // yet): the commit is then refused for a stale generation. Either way kafkajs rejoins, and
       // whoever owns the partition afterwards resumes from the last commit.
-      if (startedIn !== this.generation || isRebalanceError(err)) {
+      if (startedIn !== this.group.generation || isRebalanceError(err)) {
         this.log.warn(
           { err, partition: batch.partition },
           'the group rebalanced during the write; discarded it, the messages will be consumed again',
