@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, isRetryable, keepTrying, RetryableError } from './retry.js';
+import { backoffMs, isEnvironmental, isRetryable, keepTrying, RetryableError } from './retry.js';
 
 describe('backoffMs', () => {
   it('grows exponentially up to the cap, scaled by the jitter', () => {
@@ -68,5 +68,21 @@ describe('keepTrying', () => {
       keepTrying(attempt, { initialMs: 1, maxMs: 1, retryIf: isRetryable, onRetry: () => undefined }),
     ).rejects.toThrow('bad credentials');
     expect(calls).toBe(1);
+  });
+});
+
+describe('isEnvironmental', () => {
+  it.each([
+    ['a full disk', { code: 'ENOSPC' }, true],
+    ['a permission, wrapped', new Error('write failed', { cause: { code: 'EACCES' } }), true],
+    ['HTTP 403 of a bucket', { code: 403 }, true],
+    ['HTTP 404', { status: 404 }, true],
+    ['an encoder bug', new TypeError('Cannot read properties of undefined'), false],
+    ['a value out of range', new RangeError('Invalid time value'), false],
+    ['HTTP 400: the request itself', { code: 400 }, false],
+    ['a gRPC status (a number below 100)', { code: 3 }, false],
+    ['nothing', undefined, false],
+  ])('%s: %s', (_what, err, expected) => {
+    expect(isEnvironmental(err)).toBe(expected);
   });
 });

@@ -43,6 +43,23 @@ export function isRetryable(err: unknown): boolean {
   return e.cause !== undefined && e.cause !== err ? isRetryable(e.cause) : false;
 }
 
+/**
+ * A failure of the system written to rather than of what was written: an operating-system error
+ * (a full disk, a permission, a missing folder: `code` such as ENOSPC or EACCES) or an HTTP answer
+ * about the caller (401, 403, 404, 407). Retrying may not fix it, but a person can, and until then
+ * no message is to blame for it: consumers wait it out instead of dead-lettering what they read.
+ */
+export function isEnvironmental(err: unknown): boolean {
+  let e = err as { code?: unknown; status?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 10; depth++, e = e.cause as typeof e) {
+    if (typeof e.code === 'string' && /^E[A-Z0-9]+$/.test(e.code)) return true;
+    const status = typeof e.code === 'number' ? e.code : typeof e.status === 'number' ? e.status : undefined;
+    if (status !== undefined && [401, 403, 404, 407].includes(status)) return true;
+    if (e.cause === e) break;
+  }
+  return false;
+}
+
 export interface KeepTryingOptions extends BackoffOptions {
   /** Only errors this accepts are retried; others are thrown at once. Default: every error. */
   retryIf?: (err: unknown) => boolean;

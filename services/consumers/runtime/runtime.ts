@@ -7,16 +7,16 @@
 //   the partition moves on only once its record is acknowledged;
 // - after any rebalance, uncommitted work is dropped and the sink is told where each partition
 //   resumes, so a crash or a move repeats work but never loses or doubles it as stored;
-// - a sink failure that may pass (outage, overload, network: isRetryable) pauses the partition and
-//   retries the same rows with backoff and jitter for as long as it lasts (retries.ts), the other
-//   partitions and sinks going on.
+// - a sink failure that may pass (outage, overload, network: isRetryable) or that is the store's
+//   own (a full disk, a permission: isEnvironmental) pauses the partition and retries the same rows
+//   with backoff and jitter for as long as it lasts (retries.ts), the other partitions going on.
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Row } from '../../../schemas/flattener.js';
 import type { Sink, WriteResult } from '../../../schemas/sink.js';
 import type { TableDefinition } from '../../../schemas/table.js';
 import type { OutgoingMessage } from '../../../schemas/topics.js';
 import type { Logger } from '../../shared/logger.js';
-import { isRetryable } from '../../shared/retry.js';
+import { isEnvironmental, isRetryable } from '../../shared/retry.js';
 import { DeadLetterHeaders } from '../../shared/dead-letter.js';
 import type { ConsumerMetrics } from './metrics.js';
 import { PartitionBuffer, type Batch, type RollLimits } from './partition-buffer.js';
@@ -336,7 +336,9 @@ class ConsumerRuntime implements RunningConsumer {
         await this.o.sink.discard(batch).catch(() => undefined);
         return { kind: 'stopped' };
       }
-      return isRetryable(err) ? { kind: 'retry', err } : { kind: 'failed', err };
+      // An outage, or a failure of the store itself (a full disk, a permission): waited out, since
+      // no message is to blame. Anything else may be one message's doing: narrowed down to it.
+      return isRetryable(err) || isEnvironmental(err) ? { kind: 'retry', err } : { kind: 'failed', err };
     }
     if (!(await this.commit(b, batch, written, startedIn))) return { kind: 'stopped' };
     timer();
