@@ -118,6 +118,16 @@ export const configSchema = {
       description: 'How long the group waits for a silent consumer before giving its partitions to another member.',
       'x-expected': 'milliseconds from 6000 to 300000, e.g. 30000',
     },
+    KAFKA_STALL_EXIT_MS: {
+      type: 'integer',
+      minimum: 10000,
+      maximum: 3600000,
+      // Above kafkajs's rebalance timeout (60 s), the longest a healthy rebalance lasts.
+      default: 120000,
+      description:
+        "How long a consumer service's sink may go without consuming (not yet in its group, rebalancing, or no answer from Kafka; a rebuild's pause does not count) before the service exits 1, so that its supervisor starts a fresh process, which resumes from the last commit. The cure for a Kafka client that does not recover by itself after the broker hung.",
+      'x-expected': 'milliseconds from 10000 to 3600000, e.g. 120000',
+    },
     LAKE_DIR: {
       type: 'string',
       minLength: 1,
@@ -270,6 +280,15 @@ export const configSchema = {
         "BigQuery Storage Write API address (host:port, plaintext gRPC), set only to use an emulator (e.g. 127.0.0.1:9060). Unset: Google's API.",
       'x-expected': 'host:port, e.g. 127.0.0.1:9060',
     },
+    BIGQUERY_APPEND_MAX_BYTES: {
+      type: 'integer',
+      minimum: 65536,
+      maximum: 10000000,
+      default: 10000000,
+      description:
+        'The most one Storage Write API append may carry, in bytes: BigQuery takes 10 MB per AppendRows request, the emulator 4 MiB (npm start, compose and the tests set 4000000). Batches are split below it, and a row larger than it is written with its largest values cut (named in truncated_columns).',
+      'x-expected': 'bytes from 65536 to 10000000, e.g. 4000000',
+    },
     BIGQUERY_BATCH_MAX_AGE_MS: {
       type: 'integer',
       minimum: 50,
@@ -358,6 +377,7 @@ export const configSchema = {
     'LOCAL_LAKE_IN_BUCKET',
     'BIGQUERY_DATASET',
     'BIGQUERY_BATCH_MAX_AGE_MS',
+    'BIGQUERY_APPEND_MAX_BYTES',
     'LOG_LEVEL',
   ],
 } as const;

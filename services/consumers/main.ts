@@ -4,7 +4,6 @@
 // set) has its own consumer group, so each advances on its own: a BigQuery outage does not stall
 // the lake, nor the reverse.
 import { Counter, type Registry } from 'prom-client';
-import type { Kafka } from 'kafkajs';
 import type { GenerationStore } from '../../schemas/sink.js';
 import type { TableDefinition } from '../../schemas/table.js';
 import type { OutgoingMessage } from '../../schemas/topics.js';
@@ -13,7 +12,7 @@ import { bigQueryGenerations, createWriteClient, migrate } from '../bigquery/ind
 import { ensureBucket, lakeGenerations, lakeStoreFrom } from '../lake/index.js';
 import { createBigQuery } from '../shared/bigquery.js';
 import { loadConfig, type Config } from '../shared/config.js';
-import { createKafka, createProducer } from '../shared/kafka.js';
+import { connectFresh, createKafka, createProducer } from '../shared/kafka.js';
 import { onShutdown, runService } from '../shared/lifecycle.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { createRegistry } from '../shared/metrics.js';
@@ -21,9 +20,18 @@ import { isRetryable, keepTrying } from '../shared/retry.js';
 import { startConsumerHttp } from './http.js';
 import { pseudonymizer } from './privacy.js';
 import { followTable } from './follow-table.js';
+import type { GenerationFollower } from './runtime/follower.js';
+import { startWatchdog, type Observation } from './watchdog.js';
 
 /** How a service waits for Kafka or BigQuery at start: from about a second up to 30 s between tries. */
 const startupBackoff = { initialMs: 1_000, maxMs: 30_000 };
+
+/**
+ * How long one attempt to reach Kafka at start may take. A broker that answers does so within a few
+ * round trips; one that hangs would otherwise hold the attempt for kafkajs's retries of 30 s
+ * requests.
+ */
+const connectDeadlineMs = 15_000;
 
 /** The table named by the command line, or the usage and exit 2. */
 function tableFromArgs(): TableDefinition {
@@ -54,14 +62,18 @@ function withPrivacy(table: TableDefinition, config: Config, logger: Logger): Ta
   };
 }
 
-/** A connected producer for dead letters; waits for Kafka rather than exit into a restart loop. */
-async function connectPublisher(kafka: Kafka, config: Config, logger: Logger) {
-  const producer = createProducer(kafka);
-  await keepTrying(() => producer.connect(), {
+/**
+ * A connected producer for dead letters; waits for Kafka rather than exit into a restart loop. Each
+ * attempt has a new client and a deadline (connectFresh): a kafkajs client whose connect hung on a
+ * stalled broker may never connect again, even once the broker is back.
+ */
+async function connectPublisher(clientId: string, config: Config, logger: Logger) {
+  const newProducer = () => createProducer(createKafka({ clientId, brokers: config.KAFKA_BROKERS, logger }));
+  const producer = await keepTrying(() => connectFresh(newProducer, connectDeadlineMs), {
     ...startupBackoff,
-    onRetry: (err, waitMs) =>
+    onRetry: (err, waitMs, attempt) =>
       logger.warn(
-        { brokers: config.KAFKA_BROKERS, err: (err as Error).message, retryInMs: waitMs },
+        { brokers: config.KAFKA_BROKERS, err: (err as Error).message, attempt, retryInMs: waitMs },
         'Kafka is not reachable; waiting for it before consuming',
       ),
   });
@@ -123,10 +135,51 @@ async function buildStores(table: TableDefinition, config: Config, registry: Reg
     bigQueryGenerations(bq, config.BIGQUERY_DATASET, {
       client: createWriteClient(config),
       maxBatchAgeMs: config.BIGQUERY_BATCH_MAX_AGE_MS,
+      appendMaxBytes: config.BIGQUERY_APPEND_MAX_BYTES,
       logger,
     }),
   );
   return stores;
+}
+
+/**
+ * Exits the process when a sink has not been consuming for KAFKA_STALL_EXIT_MS, from the start of
+ * its consumer group on. What follows the start-up wait for Kafka (the control topic's reader, each
+ * sink's group) is watched rather than retried in place: a consumer whose start hangs cannot be
+ * abandoned safely (it may still join its group later, beside its replacement), and a running one
+ * may never recover by itself after the broker hung. The supervisor starts a fresh process, which
+ * waits for Kafka with new clients and resumes from the last commit. A rebuild's pause is no stall;
+ * a rebalance or an idle topic is ready again well within the bound (heartbeats answer while idle).
+ */
+function watchFollowers(sinks: readonly string[], config: Config, logger: Logger) {
+  let followers: readonly GenerationFollower[] | undefined;
+  const starting = 'starting: reading the control topic, joining the consumer group';
+  const watchdog = startWatchdog({
+    stallMs: config.KAFKA_STALL_EXIT_MS,
+    observe: (): Observation[] =>
+      followers
+        ? followers.filter((f) => !f.paused).map((f) => ({ name: f.sink, ...f.readiness() }))
+        : sinks.map((name) => ({ name, ready: false, reason: starting })),
+    onStall: (stall) => {
+      logger.error(
+        {
+          sink: stall.name,
+          groupId: followers?.find((f) => f.sink === stall.name)?.groupId,
+          reason: stall.reason,
+          since: stall.since,
+          forMs: stall.forMs,
+        },
+        `the ${stall.name} sink has not been consuming for ${Math.round(stall.forMs / 1000)} s (${stall.reason}): ` +
+          'exiting so a fresh process resumes from the last commit',
+      );
+      process.exit(1);
+    },
+  });
+  return {
+    /** From now on, each sink as its follower reports it. */
+    watch: (started: readonly GenerationFollower[]) => void (followers = started),
+    stop: () => watchdog.stop(),
+  };
 }
 
 async function main(): Promise<void> {
@@ -135,10 +188,17 @@ async function main(): Promise<void> {
   const logger = createLogger(declared.consumer.service, config);
   const table = withPrivacy(declared, config, logger);
   const registry = createRegistry(table.consumer.service);
-  const kafka = createKafka({ clientId: `thena-${table.consumer.service}`, brokers: config.KAFKA_BROKERS, logger });
-  const publisher = await connectPublisher(kafka, config, logger);
+  const clientId = `thena-${table.consumer.service}`;
+  const publisher = await connectPublisher(clientId, config, logger);
   const stores = await buildStores(table, config, registry, logger);
-  const { followers, stop } = await followTable({
+  // Kafka answered at start; from here on, a hang is the watchdog's to cure.
+  const watchdog = watchFollowers(
+    stores.map((s) => s.sink),
+    config,
+    logger,
+  );
+  const kafka = createKafka({ clientId, brokers: config.KAFKA_BROKERS, logger });
+  const following = await followTable({
     table,
     stores,
     kafka,
@@ -156,12 +216,13 @@ async function main(): Promise<void> {
       process.exit(1);
     },
   });
+  watchdog.watch(following.followers);
   const http = await startConsumerHttp({
     host: config.HOST,
     port: config.METRICS_PORT,
     registry,
     readiness: () => {
-      const notReady = followers.map((c) => ({ groupId: c.groupId, ...c.readiness() })).find((r) => !r.ready);
+      const notReady = following.followers.map((c) => ({ groupId: c.groupId, ...c.readiness() })).find((r) => !r.ready);
       return notReady ? { ready: false, reason: `${notReady.groupId}: ${notReady.reason}` } : { ready: true };
     },
   });
@@ -172,7 +233,8 @@ async function main(): Promise<void> {
 
   // Write and commit what is buffered, leave the groups, then let go of the producer.
   onShutdown(logger, async () => {
-    await Promise.allSettled([stop(), http.app.close()]);
+    watchdog.stop();
+    await Promise.allSettled([following.stop(), http.app.close()]);
     await publisher.disconnect();
   });
 }

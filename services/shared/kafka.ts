@@ -49,6 +49,49 @@ export function createKafka(opts: { clientId: string; brokers: string[]; logger:
   });
 }
 
+/** A kafkajs producer, consumer or admin, as far as connecting goes. */
+interface Connectable {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+/**
+ * Connects a client made by `make` for this attempt alone (a new Kafka and a new producer, say),
+ * within `deadlineMs`; on failure or at the deadline, disconnects it (waiting at most 5 s) and
+ * throws, so the caller's next attempt starts from nothing. kafkajs cannot be trusted to retry a
+ * client whose connect hung: when the broker stalls (stopped, partitioned) rather than refuses, the
+ * socket opens, the first request times out, and the client keeps that socket as "connected"
+ * without what the first answer carries. Every later call then fails with "Broker not connected"
+ * until the broker drops the idle socket (10 minutes by default), whether Kafka is back or not.
+ */
+export async function connectFresh<C extends Connectable>(make: () => C, deadlineMs: number): Promise<C> {
+  const client = make();
+  const connecting = client.connect();
+  try {
+    await within(connecting, deadlineMs, `Kafka did not answer within ${deadlineMs / 1000} s`);
+    return client;
+  } catch (err) {
+    // A connect left running may still succeed later: let go of that client then too.
+    void connecting.then(
+      () => client.disconnect().catch(() => undefined),
+      () => undefined,
+    );
+    await within(client.disconnect(), 5_000, 'disconnecting').catch(() => undefined);
+    throw err;
+  }
+}
+
+/** `promise`, or a rejection with `message` once `ms` have passed. */
+async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * An idempotent producer (acks=all is set per send): the broker drops a retried batch it already
  * has, so retries cannot duplicate or reorder messages of a partition. kafkajs retries such a

@@ -5,7 +5,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startKafka, type LocalKafka } from '../../infra/kafka/kafka.js';
-import { startEmulator, type LocalEmulator } from '../../infra/bigquery-emulator/emulator.js';
+import { emulatorAppendMaxBytes, startEmulator, type LocalEmulator } from '../../infra/bigquery-emulator/emulator.js';
 import { startFakeGcs, type LocalFakeGcs } from '../../infra/gcs/fake-gcs.js';
 import { openStore, parseLakeLocation, type LakeStore } from '../../services/lake/index.js';
 import { localDir, repoRoot } from '../../infra/local/paths.js';
@@ -154,6 +154,8 @@ export class Pipeline {
   /** What every service of this pipeline is configured with. */
   readonly env: Record<string, string>;
   private kafka: LocalKafka | undefined;
+  /** The broker is stopped with SIGSTOP (pauseKafka): it holds connections open and answers nothing. */
+  private kafkaPaused = false;
   private emulator: LocalEmulator | undefined;
   private gcs: LocalFakeGcs | undefined;
 
@@ -170,6 +172,7 @@ export class Pipeline {
       BIGQUERY_DATASET: this.dataset,
       BIGQUERY_API_ENDPOINT: `http://127.0.0.1:${ports.emulator}`,
       BIGQUERY_STORAGE_API_ENDPOINT: `127.0.0.1:${ports.emulatorGrpc}`,
+      BIGQUERY_APPEND_MAX_BYTES: String(emulatorAppendMaxBytes),
       LAKE_DIR: this.lakeDir,
       LOG_LEVEL: 'info',
       ...(options.bucket
@@ -271,7 +274,25 @@ export class Pipeline {
     });
   }
 
+  /**
+   * SIGSTOP to the broker: as a stalled broker or a network partition looks to a client, its
+   * connections open and its requests time out instead of being refused.
+   */
+  pauseKafka(): void {
+    if (!this.kafka) throw new Error('Kafka is not running');
+    process.kill(this.kafka.process.pid, 'SIGSTOP');
+    this.kafkaPaused = true;
+  }
+
+  /** SIGCONT: the paused broker goes on where it stopped. */
+  resumeKafka(): void {
+    if (this.kafka && this.kafkaPaused) process.kill(this.kafka.process.pid, 'SIGCONT');
+    this.kafkaPaused = false;
+  }
+
   async stopKafka(): Promise<void> {
+    // A stopped JVM handles no SIGTERM: resume it first, or the stop waits for its SIGKILL.
+    this.resumeKafka();
     await this.kafka?.stop();
     this.kafka = undefined;
   }
@@ -366,13 +387,17 @@ export const busyConsumers = {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * For a fault test file: a fresh pipeline (fault ports, busy consumers) started before its tests and
- * closed after them. Returns a getter, since the pipeline exists only once beforeAll has run.
+ * For a fault test file: a fresh pipeline (fault ports, busy consumers, `env` over them) started
+ * before its tests and closed after them. Returns a getter, since the pipeline exists only once
+ * beforeAll has run.
  */
-export function usePipeline(name: string, options: { supervise?: boolean; bucket?: boolean } = {}): () => Pipeline {
+export function usePipeline(
+  name: string,
+  { env, ...options }: { supervise?: boolean; bucket?: boolean; env?: Record<string, string> } = {},
+): () => Pipeline {
   let p: Pipeline | undefined;
   beforeAll(async () => {
-    p = await Pipeline.start({ name, ports: faultPorts, env: busyConsumers, ...options });
+    p = await Pipeline.start({ name, ports: faultPorts, env: { ...busyConsumers, ...env }, ...options });
   });
   afterAll(() => p?.close());
   return () => {

@@ -32,6 +32,11 @@ export class GenerationFollower implements RunningConsumer {
     return this.running?.bufferedRows ?? 0;
   }
 
+  /** The sink this follower writes: a name that stays the same across generations. */
+  get sink(): string {
+    return this.o.store.sink;
+  }
+
   /** Starts on the current generation, or stays paused if a rebuild froze it. */
   start(): Promise<void> {
     return this.enqueue(async () => {
@@ -73,6 +78,11 @@ export class GenerationFollower implements RunningConsumer {
         await this.run();
       }
     });
+  }
+
+  /** Not consuming on purpose: a rebuild holds this sink paused while it switches generation. */
+  get paused(): boolean {
+    return this.frozen;
   }
 
   readiness(): Readiness {
