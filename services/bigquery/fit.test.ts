@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { requestEvents } from '../../tables/request-events/table.js';
 import { rejectedEvents } from '../../tables/rejected-events/table.js';
 import { cutJson, cutText, fitRow, rowBytes } from './fit.js';
+import { toStorageRow } from './rows.js';
 import type { JSONRow } from './write-api.js';
 
 const base: JSONRow = {
@@ -115,5 +116,22 @@ describe('fitRow', () => {
 
   it('is a problem when what cannot be cut is larger than the limit', () => {
     expect(fitRow(requestEvents, { ...base, event_id: 'e'.repeat(5_000) }, 1_000)).toHaveProperty('problem');
+  });
+});
+
+describe('toStorageRow', () => {
+  it('sends text well formed: a lone surrogate becomes U+FFFD, as UTF-8 stores it', () => {
+    const out = toStorageRow(requestEvents, {
+      workspace: 'default',
+      event_id: 'e',
+      request_id: '1',
+      event_time: 1n,
+      action: 'UPDATE',
+      received_at: 1n,
+      payload_json: '{}',
+      status: 'a\ud800b',
+      ai_tags: ['x\udfff'],
+    });
+    expect(out).toMatchObject({ json: { status: 'a\ufffdb', ai_tags: ['x\ufffd'], event_time: '1' } });
   });
 });

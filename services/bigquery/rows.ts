@@ -23,6 +23,12 @@ export function toBigQueryRow(table: TableDeclaration, row: Row): Record<string,
   return out;
 }
 
+/**
+ * Text as BigQuery stores it: a lone surrogate (which JSON's \ud800 escapes let through) becomes
+ * U+FFFD, as any UTF-8 encoder makes it, so that what fit.ts measures and cuts is what is sent.
+ */
+const wellFormed = (text: string) => (text.isWellFormed() ? text : text.toWellFormed());
+
 /** What a column of `type` takes, for the message of a value it cannot take. */
 const storageTypes = {
   STRING: { ok: (v: unknown) => typeof v === 'string', is: 'text' },
@@ -45,13 +51,15 @@ export function toStorageRow(table: TableDeclaration, row: Row): { json: JSONRow
     if (c.mode === 'REPEATED') {
       const list = (v as unknown[] | null | undefined) ?? [];
       if (!Array.isArray(list) || !list.every(type.ok)) return { problem: `${c.name}: expected a list of ${type.is}` };
-      json[c.name] = list as string[];
+      json[c.name] = c.type === 'STRING' ? (list as string[]).map(wellFormed) : (list as string[]);
     } else if (v === null || v === undefined) {
       if (c.mode === 'REQUIRED') return { problem: `${c.name}: missing in a required column` };
     } else if (!type.ok(v)) {
       return { problem: `${c.name}: ${JSON.stringify(String(v))} is not ${type.is}` };
+    } else if (c.type === 'STRING') {
+      json[c.name] = wellFormed(v as string);
     } else {
-      json[c.name] = c.type === 'TIMESTAMP' || c.type === 'INT64' ? String(v) : (v as string | boolean);
+      json[c.name] = c.type === 'BOOL' ? (v as boolean) : String(v);
     }
   }
   return { json };

@@ -58,6 +58,13 @@ export interface PipelineOptions {
    * share it: each consumer instance with a scratch folder of its own. Otherwise a local folder.
    */
   bucket?: boolean;
+  /** The platform tables' consumer services too, for tests that send platform events. */
+  platform?: boolean;
+  /**
+   * A module the first instance of one consumer service imports before it starts (`node --import`):
+   * a fault the test plants in it, such as a flattener that throws. The second instance never has it.
+   */
+  preload?: { service: string; module: string };
 }
 
 /** One process of the pipeline that can be started, stopped and killed again and again. */
@@ -150,6 +157,8 @@ export class Pipeline {
   readonly ingress: Service;
   /** Two slots per consumer service: [0] always runs, [1] is a second instance for rebalance tests. */
   private readonly consumers = new Map<string, [Service, Service]>();
+  /** The consumer services this pipeline runs. */
+  readonly consumerNames: readonly string[];
   readonly bq: BigQuery;
   /** What every service of this pipeline is configured with. */
   readonly env: Record<string, string>;
@@ -185,14 +194,22 @@ export class Pipeline {
           scratchDir: join(this.dir, 'scratch', 'tests'),
         })
       : this.lakeDir;
-    const launch = (name: string, entry: string, args: string[], extra: Record<string, string>) => (n: number) =>
-      startProcess({
-        name,
-        command: process.execPath,
-        args: ['--import', 'tsx', join(repoRoot, 'services', entry), ...args],
-        env: { ...env, ...extra },
-        logFile: join(this.logDir, `${name}.${n}.log`),
-      });
+    const launch =
+      (name: string, entry: string, args: string[], extra: Record<string, string>, preload: string[] = []) =>
+      (n: number) =>
+        startProcess({
+          name,
+          command: process.execPath,
+          args: [
+            '--import',
+            'tsx',
+            ...preload.flatMap((m) => ['--import', m]),
+            join(repoRoot, 'services', entry),
+            ...args,
+          ],
+          env: { ...env, ...extra },
+          logFile: join(this.logDir, `${name}.${n}.log`),
+        });
     this.ingress = new Service(
       'ingress',
       launch('ingress', 'ingress/main.ts', [], {
@@ -206,18 +223,26 @@ export class Pipeline {
     );
     const consumer = (name: string, index: number, instance: 0 | 1) => {
       const port = ports.consumerMetricsBase + index * 2 + instance;
+      const preload = options.preload?.service === name && instance === 0 ? [options.preload.module] : [];
       return new Service(
         `${name}#${instance}`,
-        launch(`${name}-${instance}`, 'consumers/main.ts', [name], {
-          METRICS_PORT: String(port),
-          // Each instance a machine of its own: its own scratch folder for files on their way up.
-          LAKE_SCRATCH_DIR: join(this.dir, 'scratch', `${name}-${instance}`),
-        }),
+        launch(
+          `${name}-${instance}`,
+          'consumers/main.ts',
+          [name],
+          {
+            METRICS_PORT: String(port),
+            // Each instance a machine of its own: its own scratch folder for files on their way up.
+            LAKE_SCRATCH_DIR: join(this.dir, 'scratch', `${name}-${instance}`),
+          },
+          preload,
+        ),
         `http://127.0.0.1:${port}`,
         options.supervise ?? false,
       );
     };
-    consumerNames.forEach((name, i) => this.consumers.set(name, [consumer(name, i, 0), consumer(name, i, 1)]));
+    this.consumerNames = options.platform ? catalogue.map((t) => t.consumer.service) : consumerNames;
+    this.consumerNames.forEach((name, i) => this.consumers.set(name, [consumer(name, i, 0), consumer(name, i, 1)]));
     this.bq = createBigQuery({ BIGQUERY_PROJECT: this.project, BIGQUERY_API_ENDPOINT: env.BIGQUERY_API_ENDPOINT })!;
   }
 
@@ -253,7 +278,7 @@ export class Pipeline {
         Object.values(topics),
       );
       // The first consumer migrates BigQuery alone; the others then find it done.
-      const [first, ...rest] = consumerNames;
+      const [first, ...rest] = p.consumerNames;
       await p.consumer(first!).start();
       await Promise.all([p.ingress.start(), ...rest.map((name) => p.consumer(name).start())]);
       return p;
@@ -393,7 +418,7 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export function usePipeline(
   name: string,
-  { env, ...options }: { supervise?: boolean; bucket?: boolean; env?: Record<string, string> } = {},
+  { env, ...options }: Omit<PipelineOptions, 'name' | 'ports' | 'dir'> = {},
 ): () => Pipeline {
   let p: Pipeline | undefined;
   beforeAll(async () => {
