@@ -83,6 +83,29 @@ describe('decide', () => {
     expect(d).toMatchObject({ action: 'insert', row: { event_time: 1795773600000000n, activity_index: 1 } });
   });
 
+  it('sends a message one sink could not process back for that service and sink alone', () => {
+    const origin = { topic: topics.requestEvents.name, partition: 2, offset: '9' };
+    const d = decide(
+      record({
+        source: 'request-activity/parquet',
+        failed: 'message',
+        reason: 'parquet_write_failed',
+        rawBody: seedMessage.value,
+        origin,
+      }),
+      1,
+      receivedAt,
+    );
+    expect(d).toMatchObject({
+      action: 'publish',
+      message: {
+        topic: topics.requestEvents.name,
+        value: seedMessage.value,
+        headers: { [DeadLetterHeaders.retryCount]: '2', [DeadLetterHeaders.redriveFor]: 'request-activity/parquet' },
+      },
+    });
+  });
+
   it('skips what it cannot redrive, saying why', () => {
     expect(decide(record({ source: 'no-such-service', reason: 'x' }), 0, receivedAt)).toEqual({
       action: 'skip',
