@@ -86,7 +86,7 @@ async function stores(config: Config, sink: string | undefined): Promise<Generat
       bigQueryGenerations(bq, config.BIGQUERY_DATASET, {
         client: createWriteClient(config),
         maxBatchAgeMs: config.BIGQUERY_BATCH_MAX_AGE_MS,
-      appendMaxBytes: config.BIGQUERY_APPEND_MAX_BYTES,
+        appendMaxBytes: config.BIGQUERY_APPEND_MAX_BYTES,
       }),
     );
   }

@@ -3,8 +3,7 @@
 // the partition could never move past it.
 import { describe, expect, it } from 'vitest';
 import { topics } from '../../schemas/topics.js';
-import { eventEnvelope } from '../ingress/envelope.js';
-import { classify } from '../ingress/webhook.js';
+import { classify, eventEnvelope } from '../ingress/index.js';
 import { configSchema } from '../../schemas/config.schema.js';
 import { deadLetterMessage } from './dead-letter.js';
 

@@ -9,6 +9,8 @@
 // sent), and above it, so that the emulator's own refusal (gRPC RESOURCE_EXHAUSTED) and the
 // stream's error path run for real and the sink splits and cuts on the server's word.
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { readLake } from '../../services/lake/duckdb.js';
@@ -148,13 +150,20 @@ describe.each([
     expect(bqComments).toHaveLength(1);
     expect((bqComments[0]?.truncated_columns as string[]).length).toBeGreaterThan(0);
 
+    // Above the emulator's limit, the server's own refusal is what made the sinks split and cut.
+    const refusals = readdirSync(p.logDir)
+      .map((f) => readFileSync(join(p.logDir, f), 'utf8').split('refused an append as too large').length - 1)
+      .reduce((a, b) => a + b, 0);
+    if ('BIGQUERY_APPEND_MAX_BYTES' in env) expect(refusals).toBeGreaterThan(0);
+    else expect(refusals).toBe(0);
+
     // Nothing restarted: no exit, every process the one that started.
     expect(p.crashes()).toEqual({});
     const now = Object.fromEntries(p.services().flatMap((s) => (s.pid ? [[s.name, s.pid]] : [])));
     expect(now).toEqual(pids);
     console.log(
       `${name}: ${load.summary()}; ordinary webhook in both sinks after ${ordinarySeconds.toFixed(1)} s; ` +
-        `BigQuery cut ${JSON.stringify(inBq?.truncated_columns)}`,
+        `BigQuery cut ${JSON.stringify(inBq?.truncated_columns)}; ${refusals} appends refused by the server as too large`,
     );
   });
 });

@@ -22,24 +22,7 @@ export function consumerMetrics(registry: Registry) {
       labelNames: ['sink', 'table'] as const,
       registers,
     }),
-    deadLetters: new Counter({
-      name: 'thena_consumer_dead_letters_total',
-      help: 'Messages a consumer could not process, sent to the dead-letter topic, by reason.',
-      labelNames: ['sink', 'reason'] as const,
-      registers,
-    }),
-    poison: new Counter({
-      name: 'thena_consumer_poison_messages_total',
-      help: 'Messages that could not be processed after bounded tries (a flattener that throws, a write that fails alone for a reason retrying cannot fix), dead-lettered so the partition moves on.',
-      labelNames: ['sink', 'stage'] as const,
-      registers,
-    }),
-    redriveSkipped: new Counter({
-      name: 'thena_consumer_redrive_skipped_total',
-      help: 'Messages a redrive sent back for another service or sink, passed over.',
-      labelNames: ['sink'] as const,
-      registers,
-    }),
+    ...deadLetterMetrics(registers),
     flattenCounts: new Counter({
       name: 'thena_consumer_flatten_notes_total',
       help: 'Things a flattener counted, e.g. unreadable_csat.',
@@ -69,6 +52,30 @@ export function consumerMetrics(registry: Registry) {
       name: 'thena_consumer_lag_messages',
       help: 'Messages between the last fetched offset and the partition end, per partition.',
       labelNames: ['sink', 'partition'] as const,
+      registers,
+    }),
+  };
+}
+
+/** What a consumer sent to the dead-letter topic, and what a redrive sent back for others. */
+function deadLetterMetrics(registers: Registry[]) {
+  return {
+    deadLetters: new Counter({
+      name: 'thena_consumer_dead_letters_total',
+      help: 'Messages a consumer could not process, sent to the dead-letter topic, by reason.',
+      labelNames: ['sink', 'reason'] as const,
+      registers,
+    }),
+    poison: new Counter({
+      name: 'thena_consumer_poison_messages_total',
+      help: 'Messages that could not be processed after bounded tries (a flattener that throws, a write that fails alone for a reason retrying cannot fix), dead-lettered so the partition moves on.',
+      labelNames: ['sink', 'stage'] as const,
+      registers,
+    }),
+    redriveSkipped: new Counter({
+      name: 'thena_consumer_redrive_skipped_total',
+      help: 'Messages a redrive sent back for another service or sink, passed over.',
+      labelNames: ['sink'] as const,
       registers,
     }),
   };
