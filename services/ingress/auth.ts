@@ -54,10 +54,10 @@ const shownLength = 64;
 const shown = (value: string) => `'${value.length > shownLength ? `${value.slice(0, shownLength)}…` : value}'`;
 
 /**
- * A platform event's workspace: its orgId (as sent), else the token's. A token bound to a workspace
- * (a `workspace=token` item) writes only there, so an event naming another is refused; a bare token
- * (`default`, also with no tokens configured) lets the orgId decide. The message names both
- * workspaces and the fix, never the token.
+ * A platform event's workspace: its orgId (as sent; classifyPlatform refuses one that is not a
+ * workspace name), else the token's. A token bound to a workspace (a `workspace=token` item) writes
+ * only there, so an event naming another is refused; a bare token (`default`, also with no tokens
+ * configured) lets the orgId decide. The message names both workspaces and the fix, never the token.
  */
 export function platformWorkspace(tokenWorkspace: string, orgId: string | undefined): WorkspaceDecision {
   if (orgId === undefined || orgId === tokenWorkspace) return { kind: 'workspace', workspace: tokenWorkspace };

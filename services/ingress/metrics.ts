@@ -76,7 +76,7 @@ export function ingressMetrics(registry: Registry) {
     }),
     kafkaReady: new Gauge({
       name: 'thena_ingress_kafka_ready',
-      help: '1 while the last probe of Kafka succeeded.',
+      help: '1 while Kafka answered the last probe and every producer is connected.',
       registers,
     }),
   };

@@ -158,6 +158,38 @@ describe('classifyPlatform: rejections', () => {
   });
 });
 
+describe('classifyPlatform: orgId, which names the workspace', () => {
+  it.each(['org-1', 'org-acme', 'acme', 'EGHG8R3K9HGU98JJ81W5EKQRM2X9', '0b6c2a44-7e1f-4c3a-9d51-8a2f3e6b1c90'])(
+    'accepts %s, a workspace name',
+    (orgId) => {
+      expect(accepted(platformBody('ticket:created', {}, { orgId })).orgId).toBe(orgId);
+    },
+  );
+
+  it.each([
+    ['at the top level', (b: Record<string, unknown>) => b, '/orgId'],
+    ['under `message`', nested, '/message/orgId'],
+  ])('rejects one that cannot name a workspace %s, naming the rule and the fix', (_where, shape, path) => {
+    const r = rejected(shape(platformBody('ticket:created', {}, { orgId: 'Acme Corp' })));
+    expect(r.reason).toBe('missing_or_invalid_keys');
+    expect(r.details).toEqual([
+      {
+        path,
+        message:
+          `"Acme Corp" cannot name a workspace: an orgId must be 1 to 64 letters, digits, '_', '.' or '-', ` +
+          "starting with a letter or digit; send the organisation's id as Thena gives it, or no orgId to file " +
+          "the event under the token's workspace",
+      },
+    ]);
+  });
+
+  it('repeats at most 64 characters of a refused orgId, as JSON so that whitespace shows', () => {
+    const long = rejected(platformBody('t', {}, { orgId: 'x'.repeat(100_000) }));
+    expect(long.details[0]!.message).toMatch(new RegExp(`^"${'x'.repeat(64)}"… cannot`));
+    expect(rejected(platformBody('t', {}, { orgId: 'org-1\t' })).details[0]!.message).toMatch(/^"org-1\\t" cannot/);
+  });
+});
+
 describe('platformEnvelope', () => {
   const validate = new Ajv({ strict: false }).compile<PlatformEventEnvelope>(platformEventSchema);
 

@@ -8,8 +8,10 @@ import {
   locateEvent,
   maxIdLength,
   platformKeysSchema,
+  type LocatedEvent,
   type PlatformEventKeys,
 } from '../../schemas/thena-platform-webhook.schema.js';
+import { workspacePattern } from '../../schemas/workspace.js';
 import { parseBody, type Problem, type Rejected } from './webhook.js';
 
 export interface PlatformAccepted {
@@ -17,7 +19,7 @@ export interface PlatformAccepted {
   /** Thena's eventId, as sent: the event's identity (a repeat delivery carries the same). */
   eventId: string;
   eventType: string;
-  /** Thena's orgId, when a non-empty string. */
+  /** Thena's orgId, when a non-blank string; always a usable workspace name (see orgIdProblems). */
   orgId?: string;
   /** The Kafka key: the ticket the event is about, else its comment or entity, else the eventId. */
   entityId: string;
@@ -45,9 +47,8 @@ function keyMessage(key: Key, value: unknown): string {
 }
 
 /** Why a body whose keys cannot be read was rejected, at the paths where its keys were looked for. */
-function keyProblems(body: Record<string, unknown>): Problem[] | undefined {
-  const { event, path } = locateEvent(body);
-  if (validate(event)) return undefined;
+function keyProblems(body: Record<string, unknown>, { event, path }: LocatedEvent): Problem[] {
+  if (validate(event)) return [];
   const keys = new Set((validate.errors ?? []).map(keyOf));
   const problems = [...keys].map((key) => ({ path: `${path}/${key}`, message: keyMessage(key, event[key]) }));
   // Neither key at the top level, and a `message` that may be the event serialised as text.
@@ -57,14 +58,35 @@ function keyProblems(body: Record<string, unknown>): Problem[] | undefined {
   return problems;
 }
 
+/** How much of a refused orgId the answer repeats. */
+const shownLength = 64;
+
+/**
+ * Why the orgId cannot be the event's workspace, if it cannot: with a bare token it names the
+ * workspace, which is in every row's fact key and never cut to fit a BigQuery row, so it is held to
+ * what a workspace name may be. An orgId that is absent, blank or not a string names none (the
+ * token's workspace is used). Shown as a JSON string, so a stray space or newline is visible.
+ */
+function orgIdProblems({ event, path }: LocatedEvent): Problem[] {
+  const { orgId } = event;
+  if (typeof orgId !== 'string' || !/\S/.test(orgId) || workspacePattern.test(orgId)) return [];
+  const shown = JSON.stringify(orgId.slice(0, shownLength)) + (orgId.length > shownLength ? '…' : '');
+  const message =
+    `${shown} cannot name a workspace: an orgId must be 1 to 64 letters, digits, '_', '.' or '-', ` +
+    "starting with a letter or digit; send the organisation's id as Thena gives it, or no orgId to " +
+    "file the event under the token's workspace";
+  return [{ path: `${path}/orgId`, message }];
+}
+
 /** Classifies a raw platform-event body. Never throws. */
 export function classifyPlatform(rawBody: string): PlatformAccepted | Rejected {
   const read = parseBody(rawBody);
   if ('kind' in read) return read;
   const { raw, parsed: body } = read;
-  const problems = keyProblems(body);
-  if (problems) return { kind: 'rejected', reason: 'missing_or_invalid_keys', details: problems, raw };
-  return accepted(locateEvent(body).event as Record<string, unknown> & PlatformEventKeys, raw);
+  const located = locateEvent(body);
+  const problems = [...keyProblems(body, located), ...orgIdProblems(located)];
+  if (problems.length > 0) return { kind: 'rejected', reason: 'missing_or_invalid_keys', details: problems, raw };
+  return accepted(located.event as Record<string, unknown> & PlatformEventKeys, raw);
 }
 
 function accepted(event: Record<string, unknown> & PlatformEventKeys, raw: string): PlatformAccepted {

@@ -2,7 +2,8 @@
 // pass an in-memory one through the same interface (dependency injection, not module mocks).
 import type { Kafka, Producer } from 'kafkajs';
 import type { Logger } from '../shared/logger.js';
-import { createKafka, createProducer, sendAcknowledged } from '../shared/kafka.js';
+import { connectFresh, createKafka, createProducer, sendAcknowledged } from '../shared/kafka.js';
+import { keepTrying } from '../shared/retry.js';
 import { topics, type OutgoingMessage, type TopicDeclaration } from '../../schemas/topics.js';
 import type { RoutedMessage } from './publisher.js';
 import { PartitionRouter } from './partitioner.js';
@@ -33,23 +34,78 @@ export interface Transport {
    * lanes are split between their producers; a partition's messages keep their order.
    */
   send(messages: readonly RoutedMessage[]): Promise<void>;
+  /** Whether Kafka takes writes now: it answers, and every producer is connected. */
   readiness(): Readiness;
   close(): Promise<void>;
 }
 
-/** Connects the producer in the background, retrying, so the service starts while Kafka is away. */
-function connectInBackground(producer: Producer, logger: Logger, closed: () => boolean): Promise<void> {
-  return (async () => {
-    for (let attempt = 1; !closed(); attempt++) {
-      try {
-        await producer.connect();
-        return;
-      } catch (err) {
-        logger.warn({ err, attempt }, 'Kafka producer could not connect; retrying');
-        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
-      }
+/**
+ * How long one attempt to connect a producer may take. A broker that answers does so within a few
+ * round trips; one that hangs would otherwise hold the attempt for kafkajs's retries of 30 s
+ * requests.
+ */
+const connectDeadlineMs = 15_000;
+
+/**
+ * A producer connected in the background, retrying with backoff, so the service starts while Kafka
+ * is away. Each attempt has a new client and producer and a deadline (connectFresh): a kafkajs
+ * producer whose connect hung on a stalled broker may never connect again, even once the broker
+ * is back. A producer that connects after the transport closed is disconnected at once.
+ */
+export class ProducerLane {
+  /** The producer once connected, to disconnect at close. */
+  producer: Producer | undefined;
+  /** Why the producer is not connected yet; undefined once it is. */
+  waiting: string | undefined = 'connecting';
+  /** Resolves with the connected producer; undefined if the transport closed first. */
+  readonly connected: Promise<Producer | undefined>;
+
+  constructor(make: () => Producer, logger: Logger, closed: () => boolean) {
+    this.connected = this.connect(make, logger, closed);
+  }
+
+  private async connect(make: () => Producer, logger: Logger, closed: () => boolean) {
+    let producer: Producer;
+    try {
+      producer = await keepTrying(
+        async () => {
+          if (closed()) throw new Error('the Kafka transport is closed');
+          return connectFresh(make, connectDeadlineMs);
+        },
+        {
+          initialMs: 250,
+          maxMs: 5_000,
+          retryIf: () => !closed(),
+          onRetry: (err, retryInMs, attempts) => {
+            this.waiting = `not connected: attempt ${attempts} failed (${(err as Error).message})`;
+            logger.warn({ err, attempts, retryInMs }, 'Kafka producer could not connect; retrying with a new one');
+          },
+        },
+      );
+    } catch {
+      return undefined; // closed: keepTrying gave up
     }
-  })();
+    if (closed()) {
+      await producer.disconnect().catch(() => undefined);
+      return undefined;
+    }
+    if (this.waiting !== 'connecting') logger.info('Kafka producer connected');
+    this.producer = producer;
+    this.waiting = undefined;
+    return producer;
+  }
+}
+
+/**
+ * Kafka's readiness as the probe saw it, unless a producer is not connected: the probe's own client
+ * answering does not mean a producer can send, and a producer that cannot connect would otherwise
+ * hide behind it while its events pile up in the spool.
+ */
+export function withProducers(kafka: Readiness, lanes: readonly ProducerLane[]): Readiness {
+  const waiting = lanes.flatMap((l, i) => (l.waiting ? [`producer ${i + 1} of ${lanes.length} ${l.waiting}`] : []));
+  if (waiting.length === 0) return kafka;
+  const producers = waiting.join('; ');
+  return { ready: false, reason: kafka.ready ? `Kafka answers, but ${producers}` : `${kafka.reason}; ${producers}` };
 }
 
 /**
@@ -104,13 +160,29 @@ function kafkaProbe(opts: {
   return { readiness, stop };
 }
 
+/** After each answer of the probe: route by the broker's partition counts where they differ from the declared ones. */
+const followPartitions =
+  (router: PartitionRouter, topics: readonly TopicDeclaration[], logger: Logger) =>
+  async (admin: ReturnType<Kafka['admin']>) => {
+    const metadata = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
+    for (const t of metadata.topics) {
+      const before = router.partitionsOf(t.name);
+      if (router.setPartitions(t.name, t.partitions.length)) {
+        logger.warn(
+          { topic: t.name, declared: before, actual: t.partitions.length },
+          "routing by the broker's partition count",
+        );
+      }
+    }
+  };
+
 /**
  * `producers` idempotent kafkajs producers behind `send`, each owning the partitions p with
  * p % producers = its index (kafkajs gives each one request in flight per broker), plus a probe of
  * the broker, so /readyz reflects Kafka's state even when no webhook arrives. Partitions are
  * chosen here with kafkajs's own hash, from the declared partition counts, corrected by the
  * broker's metadata once it answers. The service starts (not ready) while Kafka is away and
- * becomes ready by itself when it answers.
+ * becomes ready by itself when it answers and every producer has connected.
  */
 export function kafkaTransport(opts: {
   brokers: string[];
@@ -123,33 +195,23 @@ export function kafkaTransport(opts: {
 }): Transport {
   const logger = opts.logger.child({ component: 'kafka-transport' });
   const router = new PartitionRouter(opts.producers, opts.topics);
-  const kafka: Kafka = createKafka({ clientId: 'thena-ingress', brokers: opts.brokers, logger });
-  // kafka.producer() opens its own connections, so each producer has its own request in flight.
-  const producers: Producer[] = Array.from({ length: opts.producers }, () => createProducer(kafka));
+  // A client of its own for each producer and each attempt: each has its own connections (so its
+  // own request in flight), and a failed attempt leaves nothing behind for the next.
+  const newProducer = () => createProducer(createKafka({ clientId: 'thena-ingress', brokers: opts.brokers, logger }));
   let closed = false;
-  const connected = producers.map((p) => connectInBackground(p, logger, () => closed));
+  const lanes = Array.from({ length: opts.producers }, () => new ProducerLane(newProducer, logger, () => closed));
   const probe = kafkaProbe({
     brokers: opts.brokers,
     topic: opts.probeTopic,
     intervalMs: opts.probeIntervalMs ?? 2000,
     logger,
-    onAnswer: async (admin) => {
-      const { topics } = await admin.fetchTopicMetadata({ topics: opts.topics.map((t) => t.name) });
-      for (const t of topics) {
-        const before = router.partitionsOf(t.name);
-        if (router.setPartitions(t.name, t.partitions.length)) {
-          logger.warn(
-            { topic: t.name, declared: before, actual: t.partitions.length },
-            "routing by the broker's partition count",
-          );
-        }
-      }
-    },
+    onAnswer: followPartitions(router, opts.topics, logger),
   });
 
   const sendLane = async (lane: number, messages: readonly RoutedMessage[]) => {
-    await connected[lane];
-    await sendAcknowledged(producers[lane]!, messages);
+    const producer = await lanes[lane]!.connected;
+    if (!producer) throw new Error('the Kafka transport is closed');
+    await sendAcknowledged(producer, messages);
   };
 
   return {
@@ -169,10 +231,11 @@ export function kafkaTransport(opts: {
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     },
-    readiness: probe.readiness,
+    readiness: () => withProducers(probe.readiness(), lanes),
     async close() {
       closed = true;
-      await Promise.allSettled([...producers.map((p) => p.disconnect()), probe.stop()]);
+      // A producer still connecting is let go by its lane when its attempt ends.
+      await Promise.allSettled([...lanes.map((l) => l.producer?.disconnect()), probe.stop()]);
     },
   };
 }

@@ -2,7 +2,8 @@
 // authorise, classify, publish, and answer only after the broker acknowledged (202), or after the
 // rejected body is on the dead-letter topic (400). Both share the answers, the spool and the
 // dead-letter path; they differ in the classifier, the topic, the key and the envelope. A platform
-// event names its workspace (orgId), which a token bound to another workspace may not write (403).
+// event names its workspace (orgId), which must be a workspace name (400) and which a token bound
+// to another workspace may not write (403).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { LRUCache } from 'lru-cache';
