@@ -61,6 +61,24 @@ describe('request_csat', () => {
     );
   });
 
+  // Each took hours through the regular expressions parseFeedbacks had (quadratic in the run); the
+  // 5 s test timeout is the guard.
+  it('reads 4 MiB of <p> never closed: no paragraph, no text, no entry', () => {
+    const feedbacks = '<p>'.repeat(Math.floor((4 * 1024 * 1024) / 3));
+    expect(flattened(requestCsatFlattener(envelopeMessage(webhook({ feedbacks }))))).toEqual({
+      kind: 'rows',
+      rows: [],
+    });
+  });
+
+  it('reads 4 MiB of spaces between two words as one unreadable entry', () => {
+    const feedbacks = `a${' '.repeat(4 * 1024 * 1024 - 2)}b`;
+    const { rows, counts } = flattened(requestCsatFlattener(envelopeMessage(webhook({ feedbacks }))));
+    expect(rows.map(({ rater, rating }) => ({ rater, rating }))).toEqual([{ rater: null, rating: null }]);
+    expect(rows[0]!.comment === feedbacks && rows[0]!.feedback_html === feedbacks).toBe(true);
+    expect(counts).toEqual({ unreadable_csat: 1 });
+  });
+
   it('keeps the HTML of an unreadable entry and counts it', () => {
     const { rows, counts } = flattened(
       requestCsatFlattener(envelopeMessage(webhook({ feedbacks: '<p>ana gave 5</p><p>???</p>' }))),

@@ -121,6 +121,16 @@ describe('request_events', () => {
     });
   });
 
+  // Each took hours through the regular expressions htmlToText had (quadratic in the run); the
+  // 5 s test timeout is the guard. A `<` that opens no tag stays text.
+  it.each([
+    ['`<` with no `>`', '<'.repeat(4 * 1024 * 1024)],
+    ['a run of spaces before no newline', `a${' '.repeat(4 * 1024 * 1024 - 2)}b`],
+  ])('reads a description of 4 MiB: %s', (_name, description) => {
+    const { rows } = flattened(requestEventsFlattener(envelopeMessage(webhook({ description }))));
+    expect(rows[0]!.description_text === description).toBe(true);
+  });
+
   it('sends a message that is not an envelope to the dead-letter path', () => {
     expect(requestEventsFlattener({ ...seedMessage, value: 'nope' })).toMatchObject({
       kind: 'dead-letter',

@@ -45,18 +45,35 @@ export function slackMicros(v: unknown): bigint | null {
   return inRange(BigInt(m[1]!) * 1_000_000n + BigInt((m[2] ?? '').padEnd(6, '0')));
 }
 
-/** Plain text of an HTML fragment: line breaks for <br> and block ends, tags removed, entities decoded. */
+/**
+ * Plain text of an HTML fragment: line breaks for <br> and block ends, tags removed, entities
+ * decoded. Linear in the input (a body of megabytes may reach it): a tag is `<` up to the next `>`
+ * with no `<` inside, so a `<` that opens no tag stays as text and costs one look, where
+ * /<[^>]*>/ scanned to the end for each one and swallowed the text up to the next tag's end.
+ */
 export function htmlToText(html: unknown): string | null {
   if (typeof html !== 'string') return null;
   const withBreaks = html
     .replace(/<br\s*\/?>/gi, '\n')
     .replace(/<\/(p|div|li|h[1-6]|blockquote|pre)>/gi, '\n')
-    .replace(/<[^>]*>/g, '');
-  return he
-    .decode(withBreaks)
-    .replace(/[ \t]+\n/g, '\n')
+    .replace(/<[^<>]*>/g, '');
+  return trimLineEnds(he.decode(withBreaks))
     .replace(/\n{3,}/g, '\n\n')
     .trim();
+}
+
+/**
+ * Each line without the spaces and tabs that end it. Not /[ \t]+\n/g: that tries again from every
+ * space of a run that no newline ends, quadratic in the run.
+ */
+function trimLineEnds(s: string): string {
+  return s.split('\n').map(trimSpacesAndTabsEnd).join('\n');
+}
+
+function trimSpacesAndTabsEnd(line: string): string {
+  let end = line.length;
+  for (let c = line.charCodeAt(end - 1); c === 0x20 || c === 0x09; c = line.charCodeAt(end - 1)) end--;
+  return end === line.length ? line : line.slice(0, end);
 }
 
 export const asObject = (v: unknown): Record<string, unknown> | null =>

@@ -113,6 +113,13 @@ describe('ticket_comments', () => {
     expect(row).toMatchObject({ content_text: 'A & B\nC', content_html: '<p>A &amp; B<br>C</p>' });
   });
 
+  it('derives the plain text of 4 MiB of `<` with no `>` in linear time (the 5 s test timeout is the guard)', () => {
+    // Hours through the tag pattern htmlToText had, which scanned to the end from each `<`.
+    const contentHtml = '<'.repeat(4 * 1024 * 1024);
+    const row = only(platformBody('ticket:comment:created', { comment: comment({ content: undefined, contentHtml }) }));
+    expect(row.content_text === contentHtml).toBe(true);
+  });
+
   it('reads the author as an object, and a customer contact apart from the author', () => {
     const row = only(
       platformBody('ticket:comment:created', {
