@@ -282,12 +282,12 @@ export const configSchema = {
     },
     BIGQUERY_APPEND_MAX_BYTES: {
       type: 'integer',
-      minimum: 65536,
+      minimum: 1048576,
       maximum: 10000000,
       default: 10000000,
       description:
         'The most one Storage Write API append may carry, in bytes: BigQuery takes 10 MB per AppendRows request, the emulator 4 MiB (npm start, compose and the tests set 4000000). Batches are split below it, and a row larger than it is written with its largest values cut (named in truncated_columns).',
-      'x-expected': 'bytes from 65536 to 10000000, e.g. 4000000',
+      'x-expected': 'bytes from 1048576 to 10000000, e.g. 4000000',
     },
     BIGQUERY_BATCH_MAX_AGE_MS: {
       type: 'integer',
