@@ -6,8 +6,9 @@
 // timestamp (an ISO string or Unix time), orgId, actor {id, type, email}, payload, metadata. One of
 // its pages (workflow events) shows the same envelope under `message`; both shapes are read. Only
 // eventId and eventType are enforced: eventId is the event's identity (Thena asks receivers to be
-// idempotent on it), eventType routes it, and types not listed anywhere are accepted. Everything
-// else is read where it is found and kept whole; payload shapes are only partly documented.
+// idempotent on it), eventType routes it, and types not listed anywhere are accepted; and an orgId,
+// when given, must be a workspace name, since it becomes one (services/ingress/platform.ts).
+// Everything else is read where it is found and kept whole; payload shapes are only partly documented.
 import type { FromSchema } from 'json-schema-to-ts';
 
 /** Longest eventId, eventType or entity id taken: they become keys, columns and answers. */
