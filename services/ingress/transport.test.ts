@@ -4,7 +4,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Producer } from 'kafkajs';
 import { createLogger } from '../shared/logger.js';
-import { ProducerLane, withProducers } from './transport.js';
+import { KafkaJSNonRetriableError, KafkaJSProtocolError } from 'kafkajs';
+import { ProducerLane, refusedProducerState, withProducers } from './transport.js';
 
 const logger = createLogger('transport-test', { LOG_LEVEL: 'silent' });
 
@@ -40,6 +41,32 @@ describe('ProducerLane', () => {
     expect(lane.producer).toBe(asProducer(fresh));
     expect(lane.waiting).toBeUndefined();
     expect(hung.connect).toHaveBeenCalledTimes(1); // never asked again
+  });
+
+  it('replaces a producer whose state the broker refused (after a restart) with a new one', async () => {
+    const stale = fakeProducer(() => Promise.resolve());
+    const fresh = fakeProducer(() => Promise.resolve());
+    const made = [stale, fresh];
+    const lane = new ProducerLane(
+      () => asProducer(made.shift()!),
+      logger,
+      () => false,
+    );
+    expect(await lane.connected).toBe(asProducer(stale));
+    // As kafkajs makes it from the broker's answer (its types take a bare message).
+    const refused = Object.assign(new KafkaJSProtocolError('The broker received an out of order sequence number'), {
+      type: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+    });
+    expect(refusedProducerState(refused)).toBe(true);
+    expect(refusedProducerState(Object.assign(new KafkaJSNonRetriableError(refused), { cause: refused }))).toBe(true);
+    expect(refusedProducerState(new Error('Connection error: connect ECONNREFUSED'))).toBe(false);
+    lane.replace(asProducer(stale), refused);
+    expect(lane.waiting).toMatch(/replaced after the broker refused its state/);
+    expect(stale.disconnect).toHaveBeenCalled();
+    expect(await lane.connected).toBe(asProducer(fresh));
+    expect(lane.waiting).toBeUndefined();
+    lane.replace(asProducer(stale), refused); // an older producer's failure changes nothing
+    expect(lane.producer).toBe(asProducer(fresh));
   });
 
   it('lets go of a producer that connects after the transport closed', async () => {

@@ -58,10 +58,28 @@ export class ProducerLane {
   /** Why the producer is not connected yet; undefined once it is. */
   waiting: string | undefined = 'connecting';
   /** Resolves with the connected producer; undefined if the transport closed first. */
-  readonly connected: Promise<Producer | undefined>;
+  connected: Promise<Producer | undefined>;
 
-  constructor(make: () => Producer, logger: Logger, closed: () => boolean) {
+  constructor(
+    private readonly make: () => Producer,
+    private readonly logger: Logger,
+    private readonly closed: () => boolean,
+  ) {
     this.connected = this.connect(make, logger, closed);
+  }
+
+  /**
+   * Lets go of `failed` and connects a new producer in its place, when the broker no longer accepts
+   * its idempotent state (a sequence or producer id it does not know: after a broker restart that
+   * kept less than the producer saw acknowledged). Such a producer never sends again by itself.
+   */
+  replace(failed: Producer, err: unknown): void {
+    if (this.producer !== failed) return;
+    this.producer = undefined;
+    this.waiting = `replaced after the broker refused its state (${(err as Error).message})`;
+    this.logger.warn({ err }, 'the broker refused the Kafka producer’s state; connecting a new producer');
+    void failed.disconnect().catch(() => undefined);
+    this.connected = this.connect(this.make, this.logger, this.closed);
   }
 
   private async connect(make: () => Producer, logger: Logger, closed: () => boolean) {
@@ -94,6 +112,23 @@ export class ProducerLane {
     this.waiting = undefined;
     return producer;
   }
+}
+
+/** Broker answers after which an idempotent producer's state is no longer the broker's. */
+const producerStateErrors = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_PRODUCER_ID_MAPPING',
+]);
+
+/** Whether a send failed because the broker refused the producer's idempotent state (kafkajs may wrap it). */
+export function refusedProducerState(err: unknown): boolean {
+  let e = err as { type?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 10; depth++, e = e.cause as typeof e) {
+    if (typeof e.type === 'string' && producerStateErrors.has(e.type)) return true;
+  }
+  return false;
 }
 
 /**
@@ -211,7 +246,10 @@ export function kafkaTransport(opts: {
   const sendLane = async (lane: number, messages: readonly RoutedMessage[]) => {
     const producer = await lanes[lane]!.connected;
     if (!producer) throw new Error('the Kafka transport is closed');
-    await sendAcknowledged(producer, messages);
+    await sendAcknowledged(producer, messages).catch((err: unknown) => {
+      if (refusedProducerState(err)) lanes[lane]!.replace(producer, err);
+      throw err;
+    });
   };
 
   return {
