@@ -9,7 +9,7 @@ import {
 } from '../../schemas/platform-event.schema.js';
 import { locateEvent } from '../../schemas/thena-platform-webhook.schema.js';
 import type { FlattenResult, Flattener, Row } from '../../schemas/flattener.js';
-import { column, nothingTruncated } from '../../schemas/table.js';
+import { column, nothingTruncated, truncatedColumnsColumn } from '../../schemas/table.js';
 import { asObject, text } from '../thena/convert.js';
 import { envelopeReader } from '../envelope.js';
 import { thenaTime } from './time.js';
@@ -96,6 +96,8 @@ export const platformColumns = [
     "The event's timestamp (ISO 8601 with a zone, or Unix time: milliseconds from 10^11, seconds below), else the time the ingress received it (UTC).",
   ),
   column('received_at', 'TIMESTAMP', 'REQUIRED', 'When the ingress accepted the event.'),
+  // Filled by platformKey ([]) and by a sink that cuts a row to fit.
+  truncatedColumnsColumn,
 ];
 
 /** The event's body as JSON text, for payload_json. */

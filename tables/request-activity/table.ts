@@ -1,5 +1,5 @@
 // request_activity: its columns and keys, the consumer service that fills it, and its views.
-import { column, type TableDefinition, truncatedColumnsColumn } from '../../schemas/table.js';
+import { column, type TableDefinition } from '../../schemas/table.js';
 import { topics } from '../../schemas/topics.js';
 import { viewsIn } from '../views.js';
 import { eventColumns } from '../thena/request-event.js';
@@ -22,7 +22,6 @@ export const requestActivity: TableDefinition = {
     column('user_name', 'STRING', 'NULLABLE', 'activity[].user.name', 'identity'),
     column('text_html', 'STRING', 'NULLABLE', 'activity[].text as sent (HTML).', 'text'),
     column('text_plain', 'STRING', 'NULLABLE', 'activity[].text as plain text.', 'text'),
-    truncatedColumnsColumn,
   ],
   consumer: {
     service: 'request-activity',

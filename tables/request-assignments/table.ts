@@ -1,5 +1,5 @@
 // request_assignments: its columns and keys, the consumer service that fills it, and its views.
-import { column, type TableDefinition, truncatedColumnsColumn } from '../../schemas/table.js';
+import { column, type TableDefinition } from '../../schemas/table.js';
 import { topics } from '../../schemas/topics.js';
 import { viewsIn } from '../views.js';
 import { eventColumns } from '../thena/request-event.js';
@@ -19,7 +19,6 @@ export const requestAssignments: TableDefinition = {
     column('assigned_to_name', 'STRING', 'NULLABLE', 'request.assignedTo.name', 'identity'),
     column('assigned_by_id', 'STRING', 'NULLABLE', 'request.assignedBy.id'),
     column('assigned_by_name', 'STRING', 'NULLABLE', 'request.assignedBy.name', 'identity'),
-    truncatedColumnsColumn,
   ],
   consumer: {
     service: 'request-assignments',

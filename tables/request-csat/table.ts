@@ -1,5 +1,5 @@
 // request_csat: its columns and keys, the consumer service that fills it, and its views.
-import { column, type TableDefinition, truncatedColumnsColumn } from '../../schemas/table.js';
+import { column, type TableDefinition } from '../../schemas/table.js';
 import { topics } from '../../schemas/topics.js';
 import { viewsIn } from '../views.js';
 import { ratersIn } from '../thena/feedbacks.js';
@@ -19,7 +19,6 @@ export const requestCsat: TableDefinition = {
     column('rating', 'INT64', 'NULLABLE', 'The rating; NULL when the entry cannot be read.'),
     column('comment', 'STRING', 'NULLABLE', 'The additional feedback, plain text, or NULL.', 'text'),
     column('feedback_html', 'STRING', 'REQUIRED', 'The entry as sent (HTML).', 'text'),
-    truncatedColumnsColumn,
   ],
   consumer: {
     service: 'request-csat',

@@ -1,5 +1,5 @@
 // request_events: its columns and keys, the consumer service that fills it, and its views.
-import { column, type TableDefinition, truncatedColumnsColumn } from '../../schemas/table.js';
+import { column, type TableDefinition } from '../../schemas/table.js';
 import { topics } from '../../schemas/topics.js';
 import { viewsIn } from '../views.js';
 import { eventColumns } from '../thena/request-event.js';
@@ -64,7 +64,6 @@ export const requestEvents: TableDefinition = {
       'The whole request object as JSON text, unknown fields included.',
       'payload',
     ),
-    truncatedColumnsColumn,
   ],
   consumer: {
     service: 'request-events',

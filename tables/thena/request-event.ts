@@ -6,7 +6,7 @@ import {
   type RequestEventEnvelope,
 } from '../../schemas/request-event.schema.js';
 import type { FlattenResult, Flattener, Row } from '../../schemas/flattener.js';
-import { column, nothingTruncated, workspaceColumn } from '../../schemas/table.js';
+import { column, nothingTruncated, truncatedColumnsColumn, workspaceColumn } from '../../schemas/table.js';
 import { defaultWorkspace } from '../../schemas/workspace.js';
 import { isoMicros } from './convert.js';
 import { envelopeReader } from '../envelope.js';
@@ -61,7 +61,7 @@ export const eventKey = (e: RequestEvent): Row => ({
   truncated_columns: nothingTruncated,
 });
 
-/** Every table of request events starts with these columns. */
+/** Every table of request events starts with these columns (which eventKey fills). */
 export const eventColumns = [
   workspaceColumn,
   column(
@@ -77,4 +77,6 @@ export const eventColumns = [
     'REQUIRED',
     'updatedAt, else createdAt, else the time the ingress received the event (UTC).',
   ),
+  // Filled by the key below ([]) and by a sink that cuts a row to fit.
+  truncatedColumnsColumn,
 ];

@@ -1,5 +1,5 @@
 // ticket_comments: its columns and keys, the consumer service that fills it, and its views.
-import { column, type TableDefinition, truncatedColumnsColumn } from '../../schemas/table.js';
+import { column, type TableDefinition } from '../../schemas/table.js';
 import { topics } from '../../schemas/topics.js';
 import { viewsIn } from '../views.js';
 import { payloadJsonColumn, platformColumns } from '../platform/event.js';
@@ -52,7 +52,6 @@ export const ticketComments: TableDefinition = {
     column('is_deleted', 'BOOL', 'REQUIRED', 'TRUE for ticket:comment:deleted, or when the comment has a deletedAt.'),
     column('deleted_at', 'TIMESTAMP', 'NULLABLE', "The comment's deletedAt, else the deletion event's time."),
     payloadJsonColumn,
-    truncatedColumnsColumn,
   ],
   consumer: {
     service: 'ticket-comments',

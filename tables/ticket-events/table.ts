@@ -1,5 +1,5 @@
 // ticket_events: its columns and keys, the consumer service that fills it, and its views.
-import { column, type TableDefinition, truncatedColumnsColumn } from '../../schemas/table.js';
+import { column, type TableDefinition } from '../../schemas/table.js';
 import { topics } from '../../schemas/topics.js';
 import { viewsIn } from '../views.js';
 import { payloadJsonColumn, platformColumns } from '../platform/event.js';
@@ -69,7 +69,6 @@ export const ticketEvents: TableDefinition = {
     column('created_at', 'TIMESTAMP', 'NULLABLE', "The ticket's createdAt."),
     column('updated_at', 'TIMESTAMP', 'NULLABLE', "The ticket's updatedAt."),
     payloadJsonColumn,
-    truncatedColumnsColumn,
   ],
   consumer: {
     service: 'ticket-events',

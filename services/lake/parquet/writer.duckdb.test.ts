@@ -165,7 +165,7 @@ describe('REPEATED STRING columns', () => {
       { name: 'list', repetition_type: 'REPEATED', converted_type: null },
       { name: 'element', repetition_type: 'OPTIONAL', converted_type: 'UTF8' },
     ];
-    expect(elements).toEqual([...list('ai_tags'), ...list('truncated_columns')]);
+    expect(elements).toEqual([...list('truncated_columns'), ...list('ai_tags')]);
   });
 });
 
