@@ -12,7 +12,7 @@ import { bigQueryGenerations, createWriteClient, migrate } from '../bigquery/ind
 import { ensureBucket, lakeGenerations, lakeStoreFrom } from '../lake/index.js';
 import { createBigQuery } from '../shared/bigquery.js';
 import { loadConfig, type Config } from '../shared/config.js';
-import { connectFresh, createKafka, createProducer } from '../shared/kafka.js';
+import { connectFresh, createKafka, createProducer, refusedProducerState } from '../shared/kafka.js';
 import { onShutdown, runService } from '../shared/lifecycle.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { createRegistry } from '../shared/metrics.js';
@@ -77,12 +77,19 @@ async function connectPublisher(clientId: string, config: Config, logger: Logger
         'Kafka is not reachable; waiting for it before consuming',
       ),
   });
-  const publish = async (m: OutgoingMessage) =>
-    void (await producer.send({
-      topic: m.topic,
-      acks: -1,
-      messages: [{ key: m.key, value: m.value, headers: m.headers }],
-    }));
+  const publish = async (m: OutgoingMessage) => {
+    try {
+      await producer.send({ topic: m.topic, acks: -1, messages: [{ key: m.key, value: m.value, headers: m.headers }] });
+    } catch (err) {
+      // A broker that restarted may refuse the idempotent producer's state for good: only a new
+      // producer sends again, and a new process has one (it resumes from its last commit).
+      if (refusedProducerState(err)) {
+        logger.fatal({ err }, 'the broker refused the dead-letter producer’s state; exiting to start afresh');
+        process.exit(1);
+      }
+      throw err;
+    }
+  };
   return { publish, disconnect: () => producer.disconnect() };
 }
 

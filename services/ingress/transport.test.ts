@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Producer } from 'kafkajs';
 import { createLogger } from '../shared/logger.js';
 import { KafkaJSNonRetriableError, KafkaJSProtocolError } from 'kafkajs';
-import { ProducerLane, refusedProducerState, withProducers } from './transport.js';
+import { refusedProducerState } from '../shared/kafka.js';
+import { ProducerLane, withProducers } from './transport.js';
 
 const logger = createLogger('transport-test', { LOG_LEVEL: 'silent' });
 

@@ -2,7 +2,7 @@
 // pass an in-memory one through the same interface (dependency injection, not module mocks).
 import type { Kafka, Producer } from 'kafkajs';
 import type { Logger } from '../shared/logger.js';
-import { connectFresh, createKafka, createProducer, sendAcknowledged } from '../shared/kafka.js';
+import { connectFresh, createKafka, createProducer, refusedProducerState, sendAcknowledged } from '../shared/kafka.js';
 import { keepTrying } from '../shared/retry.js';
 import { topics, type OutgoingMessage, type TopicDeclaration } from '../../schemas/topics.js';
 import type { RoutedMessage } from './publisher.js';
@@ -112,23 +112,6 @@ export class ProducerLane {
     this.waiting = undefined;
     return producer;
   }
-}
-
-/** Broker answers after which an idempotent producer's state is no longer the broker's. */
-const producerStateErrors = new Set([
-  'OUT_OF_ORDER_SEQUENCE_NUMBER',
-  'UNKNOWN_PRODUCER_ID',
-  'INVALID_PRODUCER_EPOCH',
-  'INVALID_PRODUCER_ID_MAPPING',
-]);
-
-/** Whether a send failed because the broker refused the producer's idempotent state (kafkajs may wrap it). */
-export function refusedProducerState(err: unknown): boolean {
-  let e = err as { type?: unknown; cause?: unknown } | undefined;
-  for (let depth = 0; e && depth < 10; depth++, e = e.cause as typeof e) {
-    if (typeof e.type === 'string' && producerStateErrors.has(e.type)) return true;
-  }
-  return false;
 }
 
 /**

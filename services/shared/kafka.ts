@@ -107,6 +107,23 @@ export function createProducer(kafka: Kafka): Producer {
   });
 }
 
+/** Broker answers after which an idempotent producer's state is no longer the broker's. */
+const producerStateErrors = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_PRODUCER_ID_MAPPING',
+]);
+
+/** Whether a send failed because the broker refused the producer's idempotent state (kafkajs may wrap it). */
+export function refusedProducerState(err: unknown): boolean {
+  let e = err as { type?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 10; depth++, e = e.cause as typeof e) {
+    if (typeof e.type === 'string' && producerStateErrors.has(e.type)) return true;
+  }
+  return false;
+}
+
 /**
  * Sends messages for any topics in one GZIP batch; resolves once all in-sync replicas have them.
  * A message with a `partition` goes there; one without goes where its key hashes to.
