@@ -24,9 +24,8 @@ import type { Assignment, RefusedRow, Sink, SinkBatch, WriteResult } from '../..
 import type { TableDeclaration } from '../../schemas/table.js';
 import type { Logger } from '../shared/logger.js';
 import { RetryableError, isRetryable } from '../shared/retry.js';
-import { fitRow, rowBytes } from './fit.js';
-import { toStorageRow } from './rows.js';
-import { CommittedStream, finalizeStream, type JSONRow, type WriteClient } from './write-api.js';
+import { appendsOf, smallerAppends, type Append } from './appends.js';
+import { CommittedStream, finalizeStream, type WriteClient } from './write-api.js';
 
 /** How long a fenced stream's row count must hold still before it is believed, and how often it is asked. */
 const settleMs = 2_000;
@@ -36,8 +35,6 @@ const settleStepMs = 500;
 export const bigQueryAppendMaxBytes = 10_000_000;
 /** Left in every append for the request's framing and the rows' schema. */
 const appendHeadroomBytes = 64 * 1024;
-/** A row refused as too large is cut to half its size and tried again, down to this size. */
-const smallestRowBytes = 64 * 1024;
 
 export interface BigQuerySinkOptions {
   bq: BigQuery;
@@ -117,69 +114,6 @@ async function notYetWritten(bq: BigQuery, table: TableDeclaration, ref: string,
     });
   const seen = new Set((found as Record<string, unknown>[]).map((r) => identityKey(identity, r)));
   return rows.filter((r) => !seen.has(identityKey(identity, r)));
-}
-
-interface Append {
-  rows: Row[];
-  json: JSONRow[];
-}
-
-/**
- * Splits rows into appends of at most `maxBytes`; a row larger than that alone is cut to fit
- * (fit.ts). Rows that cannot be encoded for their columns, or not fit, go to `refused`.
- */
-function appendsOf(
-  table: TableDeclaration,
-  rows: Row[],
-  maxBytes: number,
-  refused: (row: Row, message: string) => void,
-): Append[] {
-  const out: Append[] = [];
-  let current: Append = { rows: [], json: [] };
-  let bytes = 0;
-  for (const row of rows) {
-    const encoded = toStorageRow(table, row);
-    if ('problem' in encoded) {
-      refused(row, encoded.problem);
-      continue;
-    }
-    const fitted = fitRow(table, encoded.json, maxBytes);
-    if ('problem' in fitted) {
-      refused(row, `too large for one append of ${maxBytes} bytes: ${fitted.problem}`);
-      continue;
-    }
-    const size = rowBytes(fitted.json);
-    if (current.rows.length > 0 && bytes + size > maxBytes) {
-      out.push(current);
-      current = { rows: [], json: [] };
-      bytes = 0;
-    }
-    current.rows.push(row);
-    current.json.push(fitted.json);
-    bytes += size;
-  }
-  if (current.rows.length > 0) out.push(current);
-  return out;
-}
-
-/**
- * What to send instead of an append the server refused for its size: its two halves, or, for one
- * row, the row cut to half its size. Throws (not retryable) once a row is small enough that its
- * size cannot be what the server objects to.
- */
-function smallerAppends(table: TableDeclaration, append: Append, message: string): Append[] {
-  if (append.rows.length > 1) {
-    const half = Math.ceil(append.rows.length / 2);
-    return [
-      { rows: append.rows.slice(0, half), json: append.json.slice(0, half) },
-      { rows: append.rows.slice(half), json: append.json.slice(half) },
-    ];
-  }
-  const bytes = rowBytes(append.json[0]!);
-  const fitted = bytes > smallestRowBytes ? fitRow(table, append.json[0]!, Math.floor(bytes / 2)) : undefined;
-  if (!fitted || 'problem' in fitted)
-    throw new Error(`BigQuery refuses a row of ${bytes} bytes of ${table.name} as too large: ${message}`);
-  return [{ rows: append.rows, json: [fitted.json] }];
 }
 
 /** The sink as a plain object, so that callers may wrap it by spreading. */
