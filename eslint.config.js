@@ -10,6 +10,11 @@ export default tseslint.config(
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
   },
+  {
+    // CI's own scripts run under Node as plain ES modules.
+    files: ['.ci/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

@@ -112,11 +112,13 @@ export const configSchema = {
     },
     KAFKA_SESSION_TIMEOUT_MS: {
       type: 'integer',
-      minimum: 6000,
+      // The broker's group.min.session.timeout.ms (6 s by default) must allow a value below 6000.
+      minimum: 1000,
       maximum: 300000,
       default: 30000,
-      description: 'How long the group waits for a silent consumer before giving its partitions to another member.',
-      'x-expected': 'milliseconds from 6000 to 300000, e.g. 30000',
+      description:
+        'How long the group waits for a silent consumer before giving its partitions to another member. Below 6000 the broker must allow it (group.min.session.timeout.ms).',
+      'x-expected': 'milliseconds from 1000 to 300000, e.g. 30000',
     },
     KAFKA_STALL_EXIT_MS: {
       type: 'integer',

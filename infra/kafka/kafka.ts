@@ -81,6 +81,8 @@ export function serverProperties(o: KafkaOptions): string {
     'share.coordinator.state.topic.min.isr=1',
     // A single local node: no reason to delay the first rebalance.
     'group.initial.rebalance.delay.ms=0',
+    // Sessions shorter than the default minimum (6 s) for tests whose consumers die often.
+    'group.min.session.timeout.ms=1000',
     // Room for the ingress's 4 MiB bodies in their envelope.
     'message.max.bytes=8388608',
     '',

@@ -3,6 +3,13 @@
 export { bigQuerySink, rowIdentity } from './sink.js';
 export { timestampText, toBigQueryRow, toStorageRow } from './rows.js';
 export { createWriteClient, type WriteClient } from './write-api.js';
-export { migrate, MigrationError, type MigrateOptions, type MigrationReport } from './migrate.js';
+export {
+  declaredDigest,
+  migrate,
+  migrateOnStart,
+  MigrationError,
+  type MigrateOptions,
+  type MigrationReport,
+} from './migrate.js';
 export { bigQueryGenerations, generationTable } from './generations.js';
 export { eraseFromBigQuery } from './erasure.js';

@@ -25,10 +25,13 @@ import type { TableDeclaration } from '../../schemas/table.js';
 import type { Logger } from '../shared/logger.js';
 import { RetryableError, isRetryable } from '../shared/retry.js';
 import { appendsOf, smallerAppends, type Append } from './appends.js';
-import { CommittedStream, finalizeStream, type WriteClient } from './write-api.js';
+import { CommittedStream, finalizeStream, isEmulatorClient, type WriteClient } from './write-api.js';
 
-/** How long a fenced stream's row count must hold still before it is believed, and how often it is asked. */
-const settleMs = 2_000;
+/**
+ * Against an emulator: how long a fenced stream's row count must hold still before it is believed,
+ * and how often it is asked. Not against BigQuery, whose first answer is final.
+ */
+const emulatorSettleMs = 2_000;
 const settleStepMs = 500;
 
 /** BigQuery's limit of one AppendRows request (BIGQUERY_APPEND_MAX_BYTES by default). */
@@ -262,10 +265,11 @@ class StorageWriteSink implements Sink {
   /**
    * Finalizes a stream and returns its row count once it holds still. BigQuery orders a stream's
    * calls, so its first answer is final; the emulator does not: an append that passed its
-   * finalized check but still waits to insert is counted only when done. So the count is asked
-   * for again until it has not moved for `settleMs`.
+   * finalized check but still waits to insert is counted only when done. So, against an emulator
+   * only, the count is asked for again until it has not moved for `emulatorSettleMs`.
    */
   private async settledCount(stream: string): Promise<number | 'gone'> {
+    const settleMs = isEmulatorClient(this.client) ? emulatorSettleMs : 0;
     let held = await finalizeStream(this.client, stream);
     for (let stable = 0; held !== 'gone' && stable < settleMs; stable += settleStepMs) {
       await new Promise((r) => setTimeout(r, settleStepMs));

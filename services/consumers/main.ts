@@ -8,7 +8,7 @@ import type { GenerationStore } from '../../schemas/sink.js';
 import type { TableDefinition } from '../../schemas/table.js';
 import type { OutgoingMessage } from '../../schemas/topics.js';
 import { catalogue, tableOfService } from '../../tables/catalogue.js';
-import { bigQueryGenerations, createWriteClient, migrate } from '../bigquery/index.js';
+import { bigQueryGenerations, createWriteClient, migrateOnStart } from '../bigquery/index.js';
 import { ensureBucket, lakeGenerations, lakeStoreFrom } from '../lake/index.js';
 import { createBigQuery } from '../shared/bigquery.js';
 import { loadConfig, type Config } from '../shared/config.js';
@@ -121,7 +121,7 @@ async function buildStores(table: TableDefinition, config: Config, registry: Reg
   if (config.BIGQUERY_MIGRATE_ON_START) {
     const report = await keepTrying(
       () =>
-        migrate(bq, {
+        migrateOnStart(bq, {
           dataset: config.BIGQUERY_DATASET,
           location: config.BIGQUERY_LOCATION,
           partitionExpirationDays: config.BIGQUERY_PARTITION_EXPIRATION_DAYS,
@@ -136,7 +136,8 @@ async function buildStores(table: TableDefinition, config: Config, registry: Reg
           ),
       },
     );
-    logger.info({ created: report.created, altered: report.altered }, 'BigQuery migrated');
+    if (report === 'current') logger.info('BigQuery dataset already migrated to this declaration');
+    else logger.info({ created: report.created, altered: report.altered, behind: report.behind }, 'BigQuery migrated');
   }
   stores.push(
     bigQueryGenerations(bq, config.BIGQUERY_DATASET, {

@@ -1,4 +1,4 @@
-// The BigQuery emulator stopped for 45 seconds under load, then started again. The lake keeps
+// The BigQuery emulator stopped for 25 seconds under load, then started again. The lake keeps
 // going meanwhile (each sink has its own consumer group); the BigQuery side pauses, retries and
 // catches up. Afterwards both sinks' views hold every accepted fact exactly once, and no service
 // died along the way.
@@ -6,21 +6,27 @@ import { describe, expect, it } from 'vitest';
 import { expectedCounts, expectNothingLost, lakeContents } from '../support/accounting.js';
 import { sleep, usePipeline } from '../support/pipeline.js';
 
+// Longer than the sink's own deadline on a Write API call (15 s, write-api.ts), so that the outage
+// outlasts a call begun just before it, and long enough for the lake to show it does not wait: what
+// the 45 s this test first used proved, in 20 s less.
+const outageMs = 25_000;
+const rate = 20;
+
 describe('BigQuery emulator stopped and restarted under load', () => {
   const pipeline = usePipeline('faults-emulator');
 
   it('loses and repeats nothing, and the lake does not wait for BigQuery', async () => {
     const p = pipeline();
-    const load = p.load(20);
+    const load = p.load(rate);
     load.start();
     await sleep(8_000);
 
     await p.stopEmulator();
     const lakeAtStop = (await lakeContents(p.lake)).facts.request_history!.length;
-    await sleep(45_000);
+    await sleep(outageMs);
     const lakeDuring = (await lakeContents(p.lake)).facts.request_history!.length;
-    // 45 s at 20 webhooks a second: the lake took hundreds of events while BigQuery was away.
-    expect(lakeDuring - lakeAtStop).toBeGreaterThan(400);
+    // The lake took at least half of what arrived while BigQuery was away (hundreds of events).
+    expect(lakeDuring - lakeAtStop).toBeGreaterThan((rate * outageMs) / 1000 / 2);
     const retries = await p.consumer('request-events').metric('thena_consumer_sink_retries_total');
     expect(retries).toBeGreaterThan(0);
 

@@ -1,20 +1,33 @@
-// Kafka stopped for longer than Thena's retry window (about 190 s) while webhooks keep arriving,
-// then started again. The ingress answers 202 from its spool the whole time and drains it in
-// order afterwards; the consumers ride out the outage. Afterwards both sinks' views hold every
-// accepted fact exactly once, and Thena never had to give up on a delivery.
+// Kafka stopped for longer than the sender's retry window while webhooks keep arriving, then
+// started again. The ingress answers 202 from its spool the whole time and drains it in order
+// afterwards; the consumers ride out the outage. Afterwards both sinks' views hold every accepted
+// fact exactly once, and the sender never had to give up on a delivery.
 import { describe, expect, it } from 'vitest';
 import { expectedCounts, expectNothingLost } from '../support/accounting.js';
+import { retryWindowMs, scaledRetryDelaysMs } from '../support/load.js';
 import { sleep, usePipeline } from '../support/pipeline.js';
 import { waitFor } from '../support/wait.js';
 
-const outageMs = 210_000;
+// Thena retries for about 190 s; the outage that proves the spool must outlast that window, so that
+// an ingress answering 503 instead would have lost deliveries. The relation, not the length, is what
+// the test proves: the sender here retries on Thena's schedule at a quarter of its delays (47.5 s in
+// all) and the outage lasts 60 s, longer than that whole window.
+const retryDelaysMs = scaledRetryDelaysMs(0.25);
+const outageMs = 60_000;
+// The consumers' stall bound (KAFKA_STALL_EXIT_MS, 120 s by default, shorter than Thena's window):
+// shortened in the same spirit, so that as with the real lengths every consumer gives up on the
+// missing broker, exits and is restarted by its supervisor during the outage.
+const stallMs = 30_000;
 
-describe('Kafka stopped for longer than Thena retries', () => {
-  const pipeline = usePipeline('faults-kafka', { supervise: true });
+describe('Kafka stopped for longer than the sender retries', () => {
+  const pipeline = usePipeline('faults-kafka', { supervise: true, env: { KAFKA_STALL_EXIT_MS: String(stallMs) } });
 
   it(`accepts, keeps and delivers every webhook through a ${outageMs / 1000} s outage`, async () => {
+    expect(outageMs).toBeGreaterThan(retryWindowMs(retryDelaysMs) + 10_000);
+    expect(outageMs).toBeGreaterThan(stallMs + 10_000);
     const p = pipeline();
-    const load = p.load(10);
+    const rate = 10;
+    const load = p.load(rate, { retryDelaysMs });
     load.start();
     await sleep(5_000);
 
@@ -29,8 +42,9 @@ describe('Kafka stopped for longer than Thena retries', () => {
     await sleep(outageMs - (Date.now() - stoppedAt));
     const spooled = await p.ingress.metric('thena_ingress_spool_records');
     const age = await p.ingress.metric('thena_ingress_spool_age_seconds');
-    expect(spooled).toBeGreaterThan(1_000);
-    expect(age).toBeGreaterThan(150);
+    // The spool holds at least a retry window's worth of webhooks, the oldest older than the window.
+    expect(spooled).toBeGreaterThan((rate * retryWindowMs(retryDelaysMs)) / 1000);
+    expect(age * 1000).toBeGreaterThan(retryWindowMs(retryDelaysMs));
 
     await p.startKafka();
     await waitFor('the spool drained', async () => (await p.ingress.readiness()) === 'ready', 120_000, 1_000);
@@ -46,5 +60,7 @@ describe('Kafka stopped for longer than Thena retries', () => {
       `kafka outage: ${load.summary()}; ${spooled} spooled at the end of the outage (oldest ${Math.round(age)} s); ` +
         `service restarts ${JSON.stringify(p.crashes())}; facts per view ${JSON.stringify(expectedCounts(lake))}`,
     );
+    // As with Thena's lengths, every consumer gave up on the missing broker and was restarted.
+    for (const name of p.consumerNames) expect(p.crashes()[`${name}#0`], name).toBeGreaterThan(0);
   });
 });

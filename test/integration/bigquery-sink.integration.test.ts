@@ -7,7 +7,7 @@ import { repoRoot } from '../../infra/local/paths.js';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { createBigQuery } from '../../services/shared/bigquery.js';
 import { createLogger } from '../../services/shared/logger.js';
-import { migrate } from '../../services/bigquery/migrate.js';
+import { migrate, migrateOnStart } from '../../services/bigquery/migrate.js';
 import { bigQuerySink, toBigQueryRow } from '../../services/bigquery/index.js';
 import type { Row } from '../../schemas/flattener.js';
 import type { Assignment, Sink } from '../../schemas/sink.js';
@@ -90,6 +90,32 @@ describe('migrate (emulator)', () => {
     expect(await expiration()).toBe(String(30 * 86_400_000));
     const again = await migrate(bq, { dataset, location: 'US', tables: [requestEvents], partitionExpirationDays: 30 });
     expect(again.altered).toEqual([]);
+  });
+
+  it('at a service’s start: migrates a dataset not yet at the declaration, then finds it current', async () => {
+    const bq = client();
+    const dataset = uniqueName('onstart');
+    const first = await migrateOnStart(bq, { dataset, location: 'US', tables: [requestEvents] });
+    expect(first).toMatchObject({
+      created: [`dataset ${dataset}`, 'table request_events', 'view request_history', 'view request_latest'],
+    });
+    expect(await migrateOnStart(bq, { dataset, location: 'US', tables: [requestEvents] })).toBe('current');
+    // A declaration that changed (a column here) is migrated at the next start, then current again.
+    const withColumn = {
+      ...requestEvents,
+      columns: [
+        ...requestEvents.columns,
+        { name: 'sla_breached', type: 'BOOL' as const, mode: 'NULLABLE' as const, description: 'new' },
+      ],
+    };
+    const changed = await migrateOnStart(bq, { dataset, location: 'US', tables: [withColumn] });
+    expect(changed).toMatchObject({ altered: ['table request_events: added sla_breached'] });
+    expect(await migrateOnStart(bq, { dataset, location: 'US', tables: [withColumn] })).toBe('current');
+    // npm run migrate walks everything whatever the label says: a table dropped by hand comes back.
+    await bq.dataset(dataset).table('request_events').delete();
+    expect((await migrate(bq, { dataset, location: 'US', tables: [withColumn] })).created).toEqual([
+      'table request_events',
+    ]);
   });
 });
 

@@ -8,6 +8,15 @@ import { classify } from '../../services/ingress/webhook.js';
 /** Thena's retry delays, in ms: five retries over roughly 190 s. */
 export const thenaRetryDelaysMs = [2_000, 8_000, 20_000, 60_000, 100_000];
 
+/**
+ * Thena's schedule with every delay multiplied by `factor`: a test whose fault must outlast the
+ * sender's whole retry window keeps that relation at a fraction of the wait.
+ */
+export const scaledRetryDelaysMs = (factor: number) => thenaRetryDelaysMs.map((ms) => Math.round(ms * factor));
+
+/** How long a delivery is retried before it is given up: the sum of the delays. */
+export const retryWindowMs = (delays: readonly number[]) => delays.reduce((a, b) => a + b, 0);
+
 export interface LoadOptions {
   url: string;
   token: string;
@@ -18,6 +27,8 @@ export interface LoadOptions {
   firstRequestId?: number;
   /** At most this many deliveries in flight (including those waiting to retry). */
   maxInFlight?: number;
+  /** The delays between retries of a delivery not answered 2xx/400; Thena's by default. */
+  retryDelaysMs?: readonly number[];
   /** Called the moment a body's `202` arrives (the freshness benchmark times from here). */
   onAccepted?: (eventId: string) => void;
 }
@@ -169,7 +180,7 @@ export class WebhookLoad {
         this.unexpected.push(`${status} to a body that should have had ${sent.marker ? 400 : 202}`);
         return;
       }
-      const delay = thenaRetryDelaysMs[attempt];
+      const delay = (this.o.retryDelaysMs ?? thenaRetryDelaysMs)[attempt];
       if (this.abandoned) return;
       if (delay === undefined) {
         this.givenUp.push(sent);
