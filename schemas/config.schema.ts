@@ -120,6 +120,15 @@ export const configSchema = {
         'How long the group waits for a silent consumer before giving its partitions to another member. Below 6000 the broker must allow it (group.min.session.timeout.ms).',
       'x-expected': 'milliseconds from 1000 to 300000, e.g. 30000',
     },
+    KAFKA_REQUEST_TIMEOUT_MS: {
+      type: 'integer',
+      minimum: 1000,
+      maximum: 300000,
+      default: 30000,
+      description:
+        'How long a Kafka client waits for the answer to one request before it counts the request as failed (and retries it): a broker that hangs rather than refuses is noticed after this long.',
+      'x-expected': 'milliseconds from 1000 to 300000, e.g. 30000',
+    },
     KAFKA_STALL_EXIT_MS: {
       type: 'integer',
       minimum: 10000,

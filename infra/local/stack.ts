@@ -24,7 +24,7 @@ import {
   type EnvName,
 } from '../../services/shared/config.js';
 import { createLogger, type Logger } from '../../services/shared/logger.js';
-import { createKafka, ensureTopics } from '../../services/shared/kafka.js';
+import { createKafka, ensureTopics, kafkaConnection } from '../../services/shared/kafka.js';
 import { topics } from '../../schemas/topics.js';
 import { createBigQuery } from '../../services/shared/bigquery.js';
 import { migrate } from '../../services/bigquery/index.js';
@@ -114,7 +114,7 @@ function servicesEnvironment(infra: Infrastructure): NodeJS.ProcessEnv {
 /** Topics, and BigQuery's tables and views, before any service starts. */
 async function prepareTopicsAndTables(config: Config, log: Logger): Promise<void> {
   const { created, altered } = await ensureTopics(
-    createKafka({ clientId: 'local-stack', brokers: config.KAFKA_BROKERS, logger: log }),
+    createKafka({ clientId: 'local-stack', ...kafkaConnection(config), logger: log }),
     Object.values(topics),
   );
   log.info({ created, altered }, 'topics ready');

@@ -10,7 +10,7 @@ import { createBigQuery } from '../shared/bigquery.js';
 import { cli, readOptions, type ParsedArguments } from '../shared/cli.js';
 import { ConfigError, loadConfig, type Config } from '../shared/config.js';
 import { controlWriter } from '../shared/control.js';
-import { createKafka, ensureTopics } from '../shared/kafka.js';
+import { createKafka, ensureTopics, kafkaConnection } from '../shared/kafka.js';
 import { createLogger } from '../shared/logger.js';
 import { erasureKey } from '../../schemas/control.js';
 import { topics } from '../../schemas/topics.js';
@@ -75,7 +75,7 @@ const { say, exitWith, commandLine } = cli('erase', { usage, help, parse });
 async function recordErasure(config: Config, subject: Pick<Args, 'column' | 'value' | 'workspace'>): Promise<void> {
   const kafka = createKafka({
     clientId: 'thena-erase',
-    brokers: config.KAFKA_BROKERS,
+    ...kafkaConnection(config),
     logger: createLogger('erase', config),
   });
   await ensureTopics(kafka, [topics.control]);

@@ -12,7 +12,7 @@ import { bigQueryGenerations, createWriteClient, migrateOnStart } from '../bigqu
 import { ensureBucket, lakeGenerations, lakeStoreFrom } from '../lake/index.js';
 import { createBigQuery } from '../shared/bigquery.js';
 import { loadConfig, type Config } from '../shared/config.js';
-import { connectFresh, createKafka, createProducer, refusedProducerState } from '../shared/kafka.js';
+import { connectFresh, createKafka, createProducer, refusedProducerState, kafkaConnection } from '../shared/kafka.js';
 import { onShutdown, runService } from '../shared/lifecycle.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { createRegistry } from '../shared/metrics.js';
@@ -68,7 +68,7 @@ function withPrivacy(table: TableDefinition, config: Config, logger: Logger): Ta
  * stalled broker may never connect again, even once the broker is back.
  */
 async function connectPublisher(clientId: string, config: Config, logger: Logger) {
-  const newProducer = () => createProducer(createKafka({ clientId, brokers: config.KAFKA_BROKERS, logger }));
+  const newProducer = () => createProducer(createKafka({ clientId, ...kafkaConnection(config), logger }));
   const producer = await keepTrying(() => connectFresh(newProducer, connectDeadlineMs), {
     ...startupBackoff,
     onRetry: (err, waitMs, attempt) =>
@@ -205,7 +205,7 @@ async function main(): Promise<void> {
     config,
     logger,
   );
-  const kafka = createKafka({ clientId, brokers: config.KAFKA_BROKERS, logger });
+  const kafka = createKafka({ clientId, ...kafkaConnection(config), logger });
   const following = await followTable({
     table,
     stores,

@@ -3,6 +3,7 @@ import { topics } from '../../schemas/topics.js';
 import { loadConfig } from '../shared/config.js';
 import { onShutdown, runService } from '../shared/lifecycle.js';
 import { createLogger } from '../shared/logger.js';
+import { kafkaConnection } from '../shared/kafka.js';
 import { createRegistry } from '../shared/metrics.js';
 import { buildApp } from './app.js';
 import { ingressTopics, kafkaTransport } from './transport.js';
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
   }
   const registry = createRegistry('ingress');
   const transport = kafkaTransport({
-    brokers: config.KAFKA_BROKERS,
+    connection: kafkaConnection(config),
     probeTopic: topics.requestEvents.name,
     topics: ingressTopics,
     producers: config.INGRESS_KAFKA_PRODUCERS,

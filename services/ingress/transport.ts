@@ -2,7 +2,14 @@
 // pass an in-memory one through the same interface (dependency injection, not module mocks).
 import type { Kafka, Producer } from 'kafkajs';
 import type { Logger } from '../shared/logger.js';
-import { connectFresh, createKafka, createProducer, refusedProducerState, sendAcknowledged } from '../shared/kafka.js';
+import {
+  connectFresh,
+  createKafka,
+  createProducer,
+  refusedProducerState,
+  sendAcknowledged,
+  type KafkaConnection,
+} from '../shared/kafka.js';
 import { keepTrying } from '../shared/retry.js';
 import { topics, type OutgoingMessage, type TopicDeclaration } from '../../schemas/topics.js';
 import type { RoutedMessage } from './publisher.js';
@@ -132,7 +139,7 @@ export function withProducers(kafka: Readiness, lanes: readonly ProducerLane[]):
  * than refusing) turns readiness off as soon as the window passes.
  */
 function kafkaProbe(opts: {
-  brokers: string[];
+  connection: KafkaConnection;
   topic: string;
   intervalMs: number;
   logger: Logger;
@@ -140,7 +147,7 @@ function kafkaProbe(opts: {
   onAnswer?: (admin: ReturnType<Kafka['admin']>) => Promise<void>;
 }) {
   const { intervalMs, logger } = opts;
-  const client = createKafka({ clientId: 'thena-ingress-probe', brokers: opts.brokers, logger }).admin({
+  const client = createKafka({ clientId: 'thena-ingress-probe', ...opts.connection, logger }).admin({
     retry: { retries: 0 },
   });
   let lastOk = 0;
@@ -203,7 +210,8 @@ const followPartitions =
  * becomes ready by itself when it answers and every producer has connected.
  */
 export function kafkaTransport(opts: {
-  brokers: string[];
+  /** How to reach the cluster (kafkaConnection of the configuration). */
+  connection: KafkaConnection;
   probeTopic: string;
   /** The topics the ingress writes, with the partition counts to route by until the broker answers. */
   topics: readonly TopicDeclaration[];
@@ -215,11 +223,11 @@ export function kafkaTransport(opts: {
   const router = new PartitionRouter(opts.producers, opts.topics);
   // A client of its own for each producer and each attempt: each has its own connections (so its
   // own request in flight), and a failed attempt leaves nothing behind for the next.
-  const newProducer = () => createProducer(createKafka({ clientId: 'thena-ingress', brokers: opts.brokers, logger }));
+  const newProducer = () => createProducer(createKafka({ clientId: 'thena-ingress', ...opts.connection, logger }));
   let closed = false;
   const lanes = Array.from({ length: opts.producers }, () => new ProducerLane(newProducer, logger, () => closed));
   const probe = kafkaProbe({
-    brokers: opts.brokers,
+    connection: opts.connection,
     topic: opts.probeTopic,
     intervalMs: opts.probeIntervalMs ?? 2000,
     logger,

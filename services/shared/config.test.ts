@@ -27,6 +27,7 @@ describe('parseConfig', () => {
       INGRESS_AUTH_TOKENS: [],
       KAFKA_BROKERS: ['127.0.0.1:9092'],
       KAFKA_SESSION_TIMEOUT_MS: 30000,
+      KAFKA_REQUEST_TIMEOUT_MS: 30000,
       KAFKA_STALL_EXIT_MS: 120000,
       LAKE_DIR: './data/lake',
       LAKE_FILE_MAX_ROWS: 100000,

@@ -37,14 +37,27 @@ kafkajs.CompressionCodecs[CompressionTypes.GZIP] = () => ({
   decompress: async (buffer: Buffer) => gunzipSync(buffer),
 });
 
-export function createKafka(opts: { clientId: string; brokers: string[]; logger: Logger }): Kafka {
+/** How to reach the cluster: every Kafka client of a service is made from the same one. */
+export interface KafkaConnection {
+  brokers: string[];
+  /** KAFKA_REQUEST_TIMEOUT_MS; 30 s when unset. */
+  requestTimeoutMs?: number;
+}
+
+/** The connection the configuration describes. */
+export const kafkaConnection = (config: {
+  KAFKA_BROKERS: string[];
+  KAFKA_REQUEST_TIMEOUT_MS: number;
+}): KafkaConnection => ({ brokers: config.KAFKA_BROKERS, requestTimeoutMs: config.KAFKA_REQUEST_TIMEOUT_MS });
+
+export function createKafka(opts: { clientId: string; logger: Logger } & KafkaConnection): Kafka {
   return new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
     logLevel: logLevel.INFO,
     logCreator: pinoLogCreator(opts.logger),
     connectionTimeout: 3000,
-    requestTimeout: 30_000,
+    requestTimeout: opts.requestTimeoutMs ?? 30_000,
     retry: { initialRetryTime: 300, retries: 8 },
   });
 }

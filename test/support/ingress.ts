@@ -5,7 +5,7 @@ import { ingressTopics, kafkaTransport } from '../../services/ingress/transport.
 import { parseConfig } from '../../services/shared/config.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { createRegistry } from '../../services/shared/metrics.js';
-import { createKafka, ensureTopics } from '../../services/shared/kafka.js';
+import { createKafka, ensureTopics, kafkaConnection } from '../../services/shared/kafka.js';
 import { topics } from '../../schemas/topics.js';
 
 export interface RunningIngress {
@@ -29,7 +29,7 @@ export async function startIngress(brokers: string[], env: Record<string, string
     ...env,
   });
   const transport = kafkaTransport({
-    brokers,
+    connection: kafkaConnection(config),
     probeTopic: topics.requestEvents.name,
     topics: ingressTopics,
     producers: config.INGRESS_KAFKA_PRODUCERS,
