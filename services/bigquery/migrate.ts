@@ -61,33 +61,49 @@ export async function migrateOnStart(bq: BigQuery, opts: MigrateOptions): Promis
   return migrate(bq, opts);
 }
 
-/** Brings the dataset to the declared state; a second run reports everything unchanged. */
+/**
+ * Brings the dataset to the declared state; a second run reports everything unchanged. Tables are
+ * independent of each other, so each table (then each table's views) is brought up concurrently;
+ * the report lists them in the catalogue's order all the same.
+ */
 export async function migrate(bq: BigQuery, opts: MigrateOptions): Promise<MigrationReport> {
   const report = emptyReport();
   const dataset = await ensureDataset(bq, opts.dataset, opts.location, report);
   const tables = opts.tables ?? catalogue;
-  const generations = new Map<string, number>();
-  for (const table of tables) {
+  const generations = await inOrder(report, tables, async (table, own) => {
     const current = await currentGeneration(dataset, table);
-    generations.set(table.name, current.generation);
     // A table created now is generation 1 of the declared version.
     const labels = { thena_version: String(table.version) };
-    await ensureTable(dataset, { ...table, name: generationTable(table, current.generation) }, report, {
+    await ensureTable(dataset, { ...table, name: generationTable(table, current.generation) }, own, {
       labels,
       partitionExpirationDays: opts.partitionExpirationDays,
     });
     if (current.version < table.version) {
-      report.behind.push(
+      own.behind.push(
         `table ${table.name}: generation ${current.generation} was built with version ${current.version}, declared ${table.version}; run npm run rebuild -- --table ${table.name} --sink bigquery`,
       );
     }
-  }
-  for (const table of tables) await ensureViewsOver(bq, dataset, table, generations.get(table.name)!, report);
+    return current.generation;
+  });
+  // A table's views in their declared order (one may read another); tables side by side.
+  await inOrder(report, tables, (table, own, i) => ensureViewsOver(bq, dataset, table, generations[i]!, own));
   // The metric views read several tables' views: created once all of those exist.
   await ensureCrossTableViews(bq, dataset, tables, report);
   // A table behind its declaration keeps every start migrating (and saying so) until it is rebuilt.
   if (report.behind.length === 0) await labelState(dataset, declaredDigest(opts));
   return report;
+}
+
+/** Runs `step` for every table at once, each with a report of its own, appended to `report` in order. */
+async function inOrder<T>(
+  report: MigrationReport,
+  tables: readonly TableDefinition[],
+  step: (table: TableDefinition, own: MigrationReport, index: number) => Promise<T>,
+): Promise<T[]> {
+  const own = tables.map(() => emptyReport());
+  const results = await Promise.all(tables.map((t, i) => step(t, own[i]!, i)));
+  for (const r of own) for (const key of Object.keys(report) as (keyof MigrationReport)[]) report[key].push(...r[key]);
+  return results;
 }
 
 async function labelState(dataset: Dataset, digest: string): Promise<void> {

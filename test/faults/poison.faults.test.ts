@@ -33,7 +33,6 @@ describe('a message that makes one flattener throw', () => {
     await sleep(3_000);
     const body = webhook({ requestId: 910_001, internalNote: marker });
     await load.post(body);
-    await sleep(5_000);
 
     // Both sinks' consumers of request-activity dead-letter it, each naming itself and the origin.
     const service = p.consumer(poisoned);
