@@ -34,7 +34,7 @@ export default defineConfig({
           exclude: ['**/node_modules/**'],
           // After the fault suite.
           sequence: { groupOrder: 2 },
-          globalSetup: ['test/support/global-setup.ts'],
+          globalSetup: ['test/support/build.ts', 'test/support/global-setup.ts'],
           // Two cores: one integration file at a time keeps the broker and emulator responsive.
           fileParallelism: false,
           testTimeout: 120_000,
@@ -50,6 +50,8 @@ export default defineConfig({
           // both cores.
           name: 'faults',
           include: ['test/faults/**/*.faults.test.ts'],
+          // Its pipelines run the services from the build (test/support/build.ts).
+          globalSetup: ['test/support/build.ts'],
           sequence: { groupOrder: 1 },
           fileParallelism: false,
           testTimeout: 900_000,

@@ -16,7 +16,7 @@ import type { BigQuery } from '@google-cloud/bigquery';
 import type { Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startKafka, type LocalKafka } from '../../infra/kafka/kafka.js';
-import { localDir, repoRoot } from '../../infra/local/paths.js';
+import { localDir } from '../../infra/local/paths.js';
 import { startProcess, type ManagedProcess } from '../../infra/local/process.js';
 import { topics } from '../../schemas/topics.js';
 import { bigQuerySink, migrate } from '../../services/bigquery/index.js';
@@ -36,6 +36,7 @@ import { testPorts } from '../support/global-setup.js';
 import { quietLogger } from '../support/lake.js';
 import { uniqueName, waitFor } from '../support/wait.js';
 import { testWriteClient } from '../support/bigquery.js';
+import { serviceArgs } from '../support/build.js';
 
 const requestEvents = tableOfService('request-events')!;
 
@@ -111,7 +112,7 @@ class Harness {
     return startProcess({
       name: 'backfill',
       command: process.execPath,
-      args: ['--import', 'tsx', join(repoRoot, 'services/backfill/backfill-cli.ts'), ...args],
+      args: [...serviceArgs('backfill/backfill-cli.ts'), ...args],
       env: {
         KAFKA_BROKERS: this.broker.brokers.join(','),
         THENA_API_URL: api.url,

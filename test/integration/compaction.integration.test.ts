@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { startProcess } from '../../infra/local/process.js';
-import { repoRoot } from '../../infra/local/paths.js';
 import { compact } from '../../services/lake/compaction.js';
 import { currentFolder, describeLocation, openStore, readLake, type LakeStore } from '../../services/lake/index.js';
 import { factViews, factsInViews } from '../support/accounting.js';
 import { requestTables, writeSmallFiles } from '../support/small-files.js';
 import { uniqueName, waitFor } from '../support/wait.js';
+import { serviceArgs } from '../support/build.js';
 
 const days = ['2026-10-01', '2026-10-02', '2026-10-03'];
 const filesPerDay = 12;
@@ -162,7 +162,7 @@ describe.each([
       startProcess({
         name,
         command: process.execPath,
-        args: ['--import', 'tsx', join(repoRoot, 'services/lake/compact-cli.ts'), '--before', '2026-11-01'],
+        args: [...serviceArgs('lake/compact-cli.ts'), '--before', '2026-11-01'],
         env,
         logFile: join(tmpdir(), `${uniqueName(name)}.log`),
       });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { startKafka } from '../../infra/kafka/kafka.js';
-import { localDir, repoRoot } from '../../infra/local/paths.js';
+import { localDir } from '../../infra/local/paths.js';
 import { startProcess, type ManagedProcess } from '../../infra/local/process.js';
 import { topics } from '../../schemas/topics.js';
 import { classify } from '../../services/ingress/webhook.js';
@@ -19,6 +19,7 @@ import { quietLogger } from '../support/lake.js';
 import { lakeFilePattern } from '../../services/lake/sink.js';
 import { waitFor } from '../support/wait.js';
 import { webhook } from '../fixtures/webhooks.js';
+import { serviceArgs } from '../support/build.js';
 
 const kills = 20;
 const metricsPort = 29310;
@@ -63,7 +64,7 @@ describe('request-events consumer under SIGKILL', () => {
       startProcess({
         name: 'request-events consumer',
         command: process.execPath,
-        args: ['--import', 'tsx', join(repoRoot, 'services/consumers/main.ts'), 'request-events'],
+        args: [...serviceArgs('consumers/main.ts'), 'request-events'],
         env: {
           KAFKA_BROKERS: broker.brokers.join(','),
           LAKE_DIR: lakeDir,

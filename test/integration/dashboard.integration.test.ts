@@ -7,6 +7,7 @@ import { localDir, repoRoot } from '../../infra/local/paths.js';
 import { startProcess, type ManagedProcess } from '../../infra/local/process.js';
 import { startIngress, type RunningIngress } from '../support/ingress.js';
 import { waitFor } from '../support/wait.js';
+import { serviceArgs } from '../support/build.js';
 
 const metricsPort = 29320;
 let ingress: RunningIngress | undefined;
@@ -34,7 +35,7 @@ describe('the Grafana dashboard', () => {
     consumer = startProcess({
       name: 'request-csat consumer',
       command: process.execPath,
-      args: ['--import', 'tsx', join(repoRoot, 'services/consumers/main.ts'), 'request-csat'],
+      args: [...serviceArgs('consumers/main.ts'), 'request-csat'],
       env: {
         KAFKA_BROKERS: inject('kafkaBrokers').join(','),
         LAKE_DIR: join(localDir, 'test', 'dashboard-lake'),

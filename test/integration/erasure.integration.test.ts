@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BigQuery } from '@google-cloud/bigquery';
-import { repoRoot } from '../../infra/local/paths.js';
 import { startProcess } from '../../infra/local/process.js';
 import { bigQuerySink, migrate } from '../../services/bigquery/index.js';
 import { openLake, openStore, type LakeStore } from '../../services/lake/index.js';
@@ -18,6 +17,7 @@ import { quietLogger } from '../support/lake.js';
 import { createKafka } from '../../services/shared/kafka.js';
 import { readControl } from '../../services/shared/control.js';
 import { testWriteClient } from '../support/bigquery.js';
+import { serviceArgs } from '../support/build.js';
 
 // The request of day 1, file 1, row 1 (test/support/small-files.ts numbers them).
 const subject = '1000010001';
@@ -78,7 +78,7 @@ describe('erasing one request from both sinks', () => {
     const proc = startProcess({
       name: 'erase',
       command: process.execPath,
-      args: ['--import', 'tsx', join(repoRoot, 'services/admin/erase-cli.ts'), '--request', subject, ...args],
+      args: [...serviceArgs('admin/erase-cli.ts'), '--request', subject, ...args],
       env,
       logFile: join(tmpdir(), `${uniqueName('erase')}.log`),
     });

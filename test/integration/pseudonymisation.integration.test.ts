@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { localDir, repoRoot } from '../../infra/local/paths.js';
+import { localDir } from '../../infra/local/paths.js';
 import { startProcess, type ManagedProcess } from '../../infra/local/process.js';
 import { topics } from '../../schemas/topics.js';
 import { pseudonymizer } from '../../services/consumers/privacy.js';
@@ -14,6 +14,7 @@ import { envelopeMessage } from '../fixtures/envelopes.js';
 import { seed } from '../fixtures/webhooks.js';
 import { quietLogger } from '../support/lake.js';
 import { waitFor } from '../support/wait.js';
+import { serviceArgs } from '../support/build.js';
 
 const key = 'integration-test-key-0123456789abcdef';
 let consumer: ManagedProcess | undefined;
@@ -41,7 +42,7 @@ describe('pseudonymisation (opt-in)', () => {
     consumer = startProcess({
       name: 'request-events consumer (pseudonymising)',
       command: process.execPath,
-      args: ['--import', 'tsx', join(repoRoot, 'services/consumers/main.ts'), 'request-events'],
+      args: [...serviceArgs('consumers/main.ts'), 'request-events'],
       env: {
         KAFKA_BROKERS: brokers.join(','),
         LAKE_DIR: lakeDir,

@@ -11,6 +11,7 @@ import { openStore, parseLakeLocation, type LakeStore } from '../../services/lak
 import { localDir, repoRoot } from '../../infra/local/paths.js';
 import { startProcess, type ManagedProcess } from '../../infra/local/process.js';
 import { Service } from './service.js';
+import { serviceArgs } from './build.js';
 
 export { Service };
 import { topics } from '../../schemas/topics.js';
@@ -127,11 +128,12 @@ export class Pipeline {
         startProcess({
           name,
           command: process.execPath,
+          // From the build; an instance with a module planted in it runs from the sources under tsx,
+          // since the module patches the source modules it imports.
           args: [
-            '--import',
-            'tsx',
-            ...preload.flatMap((m) => ['--import', m]),
-            join(repoRoot, 'services', entry),
+            ...(preload.length > 0
+              ? ['--import', 'tsx', ...preload.flatMap((m) => ['--import', m]), join(repoRoot, 'services', entry)]
+              : serviceArgs(entry)),
             ...args,
           ],
           env: { ...env, ...extra },
@@ -285,7 +287,7 @@ export class Pipeline {
     return startProcess({
       name,
       command: process.execPath,
-      args: ['--import', 'tsx', join(repoRoot, 'services', entry), ...args],
+      args: [...serviceArgs(entry), ...args],
       env: this.env,
       logFile: join(this.logDir, `${name}.${Date.now()}.log`),
     });
