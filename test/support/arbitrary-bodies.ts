@@ -4,9 +4,9 @@
 // keys, large arrays, long strings, and bodies the ingress rejects. A long string is a chunk
 // repeated to a byte size (see `fill`), so a body stays within the ingress's limit however large it
 // is asked to be. Each body is a GeneratedBody, which fast-check prints as a short summary.
+// Platform events: arbitrary-platform-events.ts.
 import fc from 'fast-check';
 import { seed } from '../fixtures/webhooks.js';
-import { comment, nested, platformBody, ticket } from '../fixtures/platform-events.js';
 
 type Obj = Record<string, unknown>;
 
@@ -91,10 +91,10 @@ const chain = (lone: boolean) =>
 
 const unknownValue = (lone: boolean) =>
   fc.oneof({ weight: 3, arbitrary: deepValue(lone) }, { weight: 1, arbitrary: chain(lone) });
-const unknownFields = (lone: boolean) => fc.dictionary(unknownKey, unknownValue(lone), { maxKeys: 4 });
+export const unknownFields = (lone: boolean) => fc.dictionary(unknownKey, unknownValue(lone), { maxKeys: 4 });
 
 /** The documented value mostly; sometimes null, sometimes a value of another type (a recorded field problem). */
-const maybe = <T>(arb: fc.Arbitrary<T>, lone = false) =>
+export const maybe = <T>(arb: fc.Arbitrary<T>, lone = false) =>
   fc.oneof(
     { weight: 6, arbitrary: arb },
     { weight: 1, arbitrary: fc.constant(null) },
@@ -157,7 +157,7 @@ export function fill(build: (n: number) => string, bytes: number): string {
   return build(1 + Math.floor((bytes - one) / each));
 }
 
-const isoTime = fc.oneof(
+export const isoTime = fc.oneof(
   fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
   fc.constantFrom('2023-08-23T22:51:21.912345678+02:00', '1600-01-01T00:00:00Z', 'not a time', ''),
   awkwardText(),
@@ -171,7 +171,7 @@ const person = fc.record(
   { id: maybe(awkwardText()), name: maybe(awkwardText()), email: maybe(awkwardText()), firstName: awkwardText() },
   { requiredKeys: [] },
 );
-const html = fc.oneof(
+export const html = fc.oneof(
   awkwardText({ maxLength: 60 }),
   awkwardText().map((t) => `<p>${t}</p>`),
 );
@@ -337,147 +337,4 @@ export function brokenBody(broken: string, filler: string): string {
   const text = JSON.stringify(broken === 'not an object' ? [body] : body);
   if (broken === 'forbidden key') return `${text.slice(0, -1)},"__proto__":{"polluted":true}}`;
   return broken === 'truncated' ? text.slice(0, -2) : text;
-}
-
-const commentTypes = [
-  'ticket:comment:created',
-  'ticket:comment:added',
-  'ticket:comment:updated',
-  'ticket:comment:deleted',
-];
-const ticketTypes = [
-  'ticket:created',
-  'ticket:updated',
-  'ticket:assigned',
-  'ticket:status:changed',
-  'ticket:archived',
-  'ticket:deleted',
-];
-
-/** An id as Thena sends one: non-blank, at most 256 characters (the ingress refuses others). */
-const platformId = fc.oneof(
-  fc.uuid(),
-  awkwardText({ lone: true }).map((t) => `e${t}`),
-  fc.string({ minLength: 200, maxLength: 256 }).filter((s) => /\S/.test(s)),
-);
-
-const platformTime = fc.oneof(
-  isoTime,
-  fc.integer(),
-  fc.double(),
-  fc.constantFrom('1740830400', '1740830400000', 1740830400.5),
-);
-
-/** A ticket or comment with awkward values in the fields the flatteners read, and unknown fields. */
-const ticketOverrides = fc.record(
-  {
-    title: maybe(awkwardText({ lone: true }), true),
-    description: maybe(awkwardText({ maxLength: 80, lone: true }), true),
-    statusName: maybe(awkwardText({ lone: true }), true),
-    status: maybe(fc.record({ uid: awkwardText(), name: awkwardText({ lone: true }) }), true),
-    priority: maybe(awkwardText(), true),
-    tags: maybe(fc.array(awkwardText({ lone: true }), { maxLength: 6 }), true),
-    customFields: deepValue(true),
-    assignedAgent: maybe(
-      fc.oneof(fc.record({ id: platformId, email: awkwardText(), name: awkwardText() }), awkwardText()),
-      true,
-    ),
-    createdAt: platformTime,
-    isArchived: maybe(fc.boolean()),
-    id: platformId,
-  },
-  { requiredKeys: [] },
-);
-const commentOverrides = fc.record(
-  {
-    content: maybe(awkwardText({ maxLength: 80, lone: true }), true),
-    contentHtml: maybe(html, true),
-    contentMarkdown: maybe(awkwardText({ lone: true }), true),
-    author: maybe(fc.oneof(awkwardText(), fc.record({ id: platformId, name: awkwardText({ lone: true }) })), true),
-    entityId: platformId,
-    metadata: deepValue(true),
-    deletedAt: platformTime,
-  },
-  { requiredKeys: [] },
-);
-
-type PlatformPlace = 'ticket description' | 'comment content' | 'comment html' | 'tags' | 'unknown' | 'timestamp';
-const platformPlaces: PlatformPlace[] = [
-  'ticket description',
-  'comment content',
-  'comment html',
-  'tags',
-  'unknown',
-  'timestamp',
-];
-
-/** A platform event: a ticket or comment event (or another type), at the top level or under `message`. */
-export const platformEventBody = (limit: number): fc.Arbitrary<GeneratedBody> =>
-  fc
-    .record({
-      eventType: fc.oneof(
-        fc.constantFrom(...commentTypes, ...ticketTypes, 'account:updated'),
-        awkwardText({ lone: true }).map((t) => `x${t}`),
-      ),
-      eventId: platformId,
-      envelope: fc.record(
-        {
-          timestamp: platformTime,
-          orgId: fc.oneof({ weight: 6, arbitrary: fc.constant('acme') }, { weight: 1, arbitrary: awkwardText() }),
-          actor: maybe(fc.record({ id: platformId, type: awkwardText(), email: awkwardText({ lone: true }) }), true),
-        },
-        { requiredKeys: [] },
-      ),
-      ticket: ticketOverrides,
-      comment: commentOverrides,
-      unknown: unknownFields(true),
-      wrapped: fc.boolean(),
-      long: someLongText(limit),
-      place: fc.constantFrom(...platformPlaces),
-    })
-    .map((spec) => {
-      const build = (n: number) => JSON.stringify(platformEvent(spec, spec.long ? spec.long.chunk.repeat(n) : '', n));
-      const text = spec.long ? fill(build, Math.min(spec.long.bytes, limit)) : build(0);
-      return new GeneratedBody(text, `platform ${spec.eventType}${spec.long ? `, long ${spec.place}` : ''}`);
-    });
-
-interface PlatformSpec {
-  eventType: string;
-  eventId: string;
-  envelope: Obj;
-  ticket: Obj;
-  comment: Obj;
-  unknown: Obj;
-  wrapped: boolean;
-  long: LongText | undefined;
-  place: PlatformPlace;
-}
-
-function platformEvent(spec: PlatformSpec, s: string, n: number): Obj {
-  const long = spec.long ? spec.place : undefined;
-  const t = ticket({
-    ...spec.ticket,
-    ...(long === 'ticket description' ? { description: s } : {}),
-    ...(long === 'tags' ? { tags: Array<string>(n).fill(spec.long!.chunk) } : {}),
-  });
-  const c = comment({
-    ...spec.comment,
-    ...(long === 'comment content' ? { content: s } : {}),
-    ...(long === 'comment html' ? { contentHtml: s } : {}),
-  });
-  const payload: Obj = commentTypes.includes(spec.eventType)
-    ? { comment: c, ...(spec.eventType.endsWith('updated') ? { previousComment: comment() } : {}) }
-    : spec.eventType === 'ticket:deleted'
-      ? { previousTicket: t }
-      : spec.eventType.startsWith('ticket:')
-        ? { ticket: t }
-        : { account: { id: 'acc-1', ...spec.unknown } };
-  if (long === 'unknown') payload['données'] = [{ deep: { text: s } }];
-  const body = platformBody(spec.eventType, payload, {
-    ...spec.unknown,
-    ...spec.envelope,
-    ...(long === 'timestamp' ? { timestamp: s } : {}),
-    eventId: spec.eventId,
-  });
-  return spec.wrapped ? nested(body) : body;
 }
