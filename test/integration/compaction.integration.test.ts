@@ -199,7 +199,7 @@ async function copyBetween(from: LakeStore, to: LakeStore, key: string, target: 
   if (from.location.kind === 'local') await copyFile(from.url(key), local);
   else {
     const { gcsBucket } = await import('../../services/lake/stores/gcs.js');
-    await gcsBucket(from.location).file(`${from.location.prefix}/${key}`).download({ destination: local });
+    await (await gcsBucket(from.location)).file(`${from.location.prefix}/${key}`).download({ destination: local });
   }
   await to.publishFile(local, target);
 }

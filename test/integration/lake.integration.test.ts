@@ -47,9 +47,7 @@ async function plantCopy(lake: string | LakeStore, table: TableDefinition): Prom
   if (lake.location.kind !== 'gcs') throw new Error('a bucket store expected');
   const key = (await lake.list((await currentFolder(lake, table))!)).find((f) => f.key.endsWith('.parquet'))!.key;
   const name = `${lake.location.prefix}/${key}`;
-  await gcsBucket(lake.location)
-    .file(name)
-    .copy(name.replace(/\.parquet$/, '-planted.parquet'));
+  await (await gcsBucket(lake.location)).file(name).copy(name.replace(/\.parquet$/, '-planted.parquet'));
 }
 
 describe.each([

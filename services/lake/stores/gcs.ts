@@ -11,7 +11,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Storage, type Bucket } from '@google-cloud/storage';
+import type { Bucket } from '@google-cloud/storage';
 import { writeParquetFile } from '../parquet/writer.js';
 import { keyOf, type LakeLocation, type LakeStore } from '../store.js';
 
@@ -22,7 +22,13 @@ const resumableFrom = 8 * 1024 * 1024;
 
 const statusOf = (err: unknown): number | undefined => (err as { code?: unknown }).code as number | undefined;
 
-export function gcsBucket(location: GcsLocation): Bucket {
+/**
+ * The bucket's client. @google-cloud/storage is loaded on first use, not with this module: a
+ * service writing a lake in a local folder never needs it, and loading it took about 0.3 CPU-s of
+ * every service's start.
+ */
+export async function gcsBucket(location: GcsLocation): Promise<Bucket> {
+  const { Storage } = await import('@google-cloud/storage');
   const storage = location.endpoint
     ? // An emulator: no credentials, and its own endpoint for every call, uploads included.
       new Storage({ apiEndpoint: location.endpoint, projectId: 'local', useAuthWithCustomEndpoint: false })
@@ -70,9 +76,9 @@ async function uploadOnce(bucket: Bucket, localPath: string, name: string): Prom
 }
 
 /** Small JSON objects (manifests, generation pointers): read, replace, or create only if absent. */
-function textObjects(bucket: Bucket, nameOf: (key: string) => string) {
-  const save = (key: string, text: string, ifAbsent: boolean) =>
-    bucket.file(nameOf(key)).save(text, {
+function textObjects(bucket: () => Promise<Bucket>, nameOf: (key: string) => string) {
+  const save = async (key: string, text: string, ifAbsent: boolean) =>
+    (await bucket()).file(nameOf(key)).save(text, {
       resumable: false,
       contentType: 'application/json',
       ...(ifAbsent ? { preconditionOpts: { ifGenerationMatch: 0 } } : {}),
@@ -80,7 +86,7 @@ function textObjects(bucket: Bucket, nameOf: (key: string) => string) {
   return {
     async readText(key: string) {
       try {
-        const [data] = await bucket.file(nameOf(key)).download();
+        const [data] = await (await bucket()).file(nameOf(key)).download();
         return data.toString('utf8');
       } catch (err) {
         if (statusOf(err) === 404) return undefined;
@@ -101,7 +107,8 @@ function textObjects(bucket: Bucket, nameOf: (key: string) => string) {
 }
 
 export function gcsStore(location: GcsLocation, scratchBase = join(tmpdir(), 'thena-lake-scratch')): LakeStore {
-  const bucket = gcsBucket(location);
+  let client: Promise<Bucket> | undefined;
+  const bucket = () => (client ??= gcsBucket(location));
   const scratch = processScratch(scratchBase);
   const nameOf = (key: string) => keyOf(location.prefix, key);
   const folderName = (prefix: string) => nameOf(prefix).replace(/\/?$/, '/');
@@ -114,25 +121,25 @@ export function gcsStore(location: GcsLocation, scratchBase = join(tmpdir(), 'th
       const local = join(scratch, `${randomBytes(6).toString('hex')}.parquet`);
       try {
         const written = await writeParquetFile(table, rows, local);
-        await uploadOnce(bucket, local, nameOf(key));
+        await uploadOnce(await bucket(), local, nameOf(key));
         return written;
       } finally {
         await rm(local, { force: true });
       }
     },
     async publishFile(localPath, key) {
-      await uploadOnce(bucket, localPath, nameOf(key));
+      await uploadOnce(await bucket(), localPath, nameOf(key));
       await rm(localPath, { force: true });
     },
     async list(prefix) {
-      const [files] = await bucket.getFiles({ prefix: folderName(prefix), autoPaginate: true });
+      const [files] = await (await bucket()).getFiles({ prefix: folderName(prefix), autoPaginate: true });
       return files.map((f) => ({ key: f.name.slice(strip), bytes: Number(f.metadata.size ?? 0) }));
     },
     async remove(key) {
-      await bucket.file(nameOf(key)).delete({ ignoreNotFound: true });
+      await (await bucket()).file(nameOf(key)).delete({ ignoreNotFound: true });
     },
     async removeAll(prefix) {
-      await bucket.deleteFiles({ prefix: folderName(prefix), force: true });
+      await (await bucket()).deleteFiles({ prefix: folderName(prefix), force: true });
     },
     url: (key) => `gs://${location.bucket}/${nameOf(key)}`,
     scratchDir: () => scratch,
@@ -141,7 +148,7 @@ export function gcsStore(location: GcsLocation, scratchBase = join(tmpdir(), 'th
 
 /** Creates the bucket if it is not there (for the emulator; on Google Cloud, operators create it). */
 export async function ensureBucket(location: GcsLocation): Promise<void> {
-  const bucket = gcsBucket(location);
+  const bucket = await gcsBucket(location);
   const [exists] = await bucket.exists();
   if (!exists) {
     await bucket.create().catch((err: unknown) => {
