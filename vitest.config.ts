@@ -35,7 +35,9 @@ export default defineConfig({
           // After the fault suite.
           sequence: { groupOrder: 2 },
           globalSetup: ['test/support/build.ts', 'test/support/global-setup.ts'],
-          // Two cores: one integration file at a time keeps the broker and emulator responsive.
+          // Each file's BigQuery datasets are dropped after it (the emulator slows with every
+          // dataset it holds); that needs files one at a time, as do the two cores.
+          setupFiles: ['test/support/drop-datasets.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 300_000,

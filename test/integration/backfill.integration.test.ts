@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import type { BigQuery } from '@google-cloud/bigquery';
 import type { Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startKafka, type LocalKafka } from '../../infra/kafka/kafka.js';
+import type { LocalKafka } from '../../infra/kafka/kafka.js';
+import { startTestKafka } from '../support/broker.js';
 import { localDir } from '../../infra/local/paths.js';
 import { startProcess, type ManagedProcess } from '../../infra/local/process.js';
 import { topics } from '../../schemas/topics.js';
@@ -32,11 +33,12 @@ import type { Sink } from '../../schemas/sink.js';
 import { tableOfService } from '../../tables/catalogue.js';
 import { webhook } from '../fixtures/webhooks.js';
 import { apiRequest, fakeThenaApi, type FakeThenaApi } from '../support/fake-thena-api.js';
-import { testPorts } from '../support/global-setup.js';
+import { ownBrokerPorts } from '../support/global-setup.js';
 import { quietLogger } from '../support/lake.js';
 import { uniqueName, waitFor } from '../support/wait.js';
 import { testWriteClient } from '../support/bigquery.js';
 import { serviceArgs } from '../support/build.js';
+import { testDataset } from '../support/drop-datasets.js';
 
 const requestEvents = tableOfService('request-events')!;
 
@@ -55,7 +57,7 @@ interface Rows {
 /** The file's broker, consumers (lake and BigQuery) and a way to run the command and read the views. */
 class Harness {
   readonly lakeDir = mkdtempSync(join(tmpdir(), 'thena-backfill-'));
-  readonly dataset = uniqueName('backfill');
+  readonly dataset = testDataset('backfill');
   project!: string;
   bq!: BigQuery;
   broker!: LocalKafka;
@@ -67,10 +69,9 @@ class Harness {
   async start(): Promise<void> {
     this.project = inject('bigqueryProject');
     this.bq = createBigQuery({ BIGQUERY_PROJECT: this.project, BIGQUERY_API_ENDPOINT: inject('bigqueryEndpoint') })!;
-    this.broker = await startKafka({
+    this.broker = await startTestKafka({
       dataDir: join(localDir, 'test', 'kafka-backfill'),
-      port: testPorts.outageKafka,
-      controllerPort: testPorts.outageKafkaController,
+      ...ownBrokerPorts.backfill,
       fresh: true,
     });
     this.kafka = createKafka({ clientId: 'backfill-test', brokers: this.broker.brokers, logger: quietLogger });

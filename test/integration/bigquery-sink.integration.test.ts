@@ -18,11 +18,12 @@ import { envelopeMessage } from '../fixtures/envelopes.js';
 import { TopicReader } from '../support/topic-reader.js';
 import { requestActivity, requestEvents, catalogue as tables } from '../../tables/catalogue.js';
 import { lakeFixture, type LakeFixture } from '../support/lake.js';
-import { uniqueName, waitFor } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 import { lifecycle } from '../fixtures/lifecycle.js';
 import { seed } from '../fixtures/webhooks.js';
 import { testWriteClient } from '../support/bigquery.js';
 import { repeatedRowsSql } from '../support/repeats.js';
+import { testDataset } from '../support/drop-datasets.js';
 
 function client(): BigQuery {
   return createBigQuery({
@@ -44,7 +45,7 @@ describe('BigQuery sink (real broker, emulator)', () => {
 
   beforeAll(async () => {
     bq = client();
-    dataset = uniqueName('stream');
+    dataset = testDataset('stream');
     await migrate(bq, { dataset, location: 'US' });
     fx = await lakeFixture(inject('kafkaBrokers'));
     const sink = (table: (typeof tables)[number]) =>
@@ -215,7 +216,7 @@ describe('BigQuery sink (real broker, emulator)', () => {
 describe('BigQuery sink: each row once across owners of a partition (Storage Write API)', () => {
   it('a new owner fences the last stream and leaves out what the old one wrote uncommitted; the old one writes no more', async () => {
     const bq = client();
-    const dataset = uniqueName('owners');
+    const dataset = testDataset('owners');
     await migrate(bq, { dataset, location: 'US' });
     // Two rows per event, and one with a NULL in its identity: the check must find that one too.
     const rows = (from: number, n: number): Row[] =>
@@ -295,7 +296,7 @@ describe('BigQuery sink: rows and appends larger than the server takes (emulator
     ['bounded above it: the server refuses, the sink splits and cuts on its word', 8_000_000],
   ])('%s', async (_what, appendMaxBytes) => {
     const bq = client();
-    const dataset = uniqueName('oversized');
+    const dataset = testDataset('oversized');
     await migrate(bq, { dataset, location: 'US' });
     const said: string[] = [];
     const logger = createLogger('oversized', { LOG_LEVEL: 'warn' }, { write: (line: string) => void said.push(line) });

@@ -2,7 +2,7 @@
 // clustered table is created, rows are streamed with insertAll and read back with a query.
 import { describe, expect, inject, it } from 'vitest';
 import { createBigQuery } from '../../services/shared/bigquery.js';
-import { uniqueName } from '../support/wait.js';
+import { testDataset } from '../support/drop-datasets.js';
 
 function client() {
   const bq = createBigQuery({
@@ -16,7 +16,7 @@ function client() {
 describe('bigquery (emulator, official client)', () => {
   it('creates a partitioned, clustered table, streams rows into it and reads them back', async () => {
     const bq = client();
-    const datasetId = uniqueName('foundation');
+    const datasetId = testDataset('foundation');
     const [dataset] = await bq.createDataset(datasetId);
     const [table] = await dataset.createTable('request_events', {
       schema: {

@@ -2,9 +2,9 @@
 // while its broker is gone, ready again when the broker is back, and not ready once it stops.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startKafka } from '../../infra/kafka/kafka.js';
+import { startTestKafka } from '../support/broker.js';
 import { localDir } from '../../infra/local/paths.js';
-import { testPorts } from '../support/global-setup.js';
+import { ownBrokerPorts } from '../support/global-setup.js';
 import { lakeFixture } from '../support/lake.js';
 import { waitFor } from '../support/wait.js';
 
@@ -12,10 +12,9 @@ describe('consumer readiness', () => {
   it('turns false while the broker is away and after stop, true again when the broker is back', async () => {
     const options = {
       dataDir: join(localDir, 'test', 'kafka-readiness'),
-      port: testPorts.outageKafka,
-      controllerPort: testPorts.outageKafkaController,
+      ...ownBrokerPorts.consumerReadiness,
     };
-    let broker = await startKafka({ ...options, fresh: true });
+    let broker = await startTestKafka({ ...options, fresh: true });
     const fx = await lakeFixture(broker.brokers);
     try {
       const consumer = await fx.consume('request-events', { sessionTimeoutMs: 6_000 });
@@ -30,7 +29,7 @@ describe('consumer readiness', () => {
       );
       expect(away.reason).toMatch(/no answer from Kafka|crashed|rebalancing|not yet assigned/);
 
-      broker = await startKafka(options);
+      broker = await startTestKafka(options);
       await waitFor('ready again once the broker is back', () => consumer.readiness().ready, 120_000, 250);
 
       await consumer.stop();

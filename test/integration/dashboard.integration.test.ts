@@ -8,6 +8,7 @@ import { startProcess, type ManagedProcess } from '../../infra/local/process.js'
 import { startIngress, type RunningIngress } from '../support/ingress.js';
 import { waitFor } from '../support/wait.js';
 import { serviceArgs } from '../support/build.js';
+import { testDataset } from '../support/drop-datasets.js';
 
 const metricsPort = 29320;
 let ingress: RunningIngress | undefined;
@@ -43,7 +44,7 @@ describe('the Grafana dashboard', () => {
         METRICS_PORT: String(metricsPort),
         BIGQUERY_PROJECT: inject('bigqueryProject'),
         BIGQUERY_API_ENDPOINT: inject('bigqueryEndpoint'),
-        BIGQUERY_DATASET: 'dashboard_test',
+        BIGQUERY_DATASET: testDataset('dashboard'),
         LOG_LEVEL: 'warn',
       },
       logFile: join(localDir, 'test', 'dashboard-consumer.log'),

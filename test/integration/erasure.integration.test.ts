@@ -18,6 +18,7 @@ import { createKafka } from '../../services/shared/kafka.js';
 import { readControl } from '../../services/shared/control.js';
 import { testWriteClient } from '../support/bigquery.js';
 import { serviceArgs } from '../support/build.js';
+import { testDataset } from '../support/drop-datasets.js';
 
 // The request of day 1, file 1, row 1 (test/support/small-files.ts numbers them).
 const subject = '1000010001';
@@ -26,7 +27,7 @@ describe('erasing one request from both sinks', () => {
   let store: LakeStore;
   let bq: BigQuery;
   let env: Record<string, string>;
-  const dataset = uniqueName('erase');
+  const dataset = testDataset('erase');
 
   beforeAll(async () => {
     const prefix = uniqueName('erase');

@@ -5,10 +5,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startKafka } from '../../infra/kafka/kafka.js';
+import { startTestKafka } from '../support/broker.js';
 import { localDir } from '../../infra/local/paths.js';
 import { topics } from '../../schemas/topics.js';
-import { testPorts } from '../support/global-setup.js';
+import { ownBrokerPorts } from '../support/global-setup.js';
 import { startIngress } from '../support/ingress.js';
 import { TopicReader } from '../support/topic-reader.js';
 import { waitFor } from '../support/wait.js';
@@ -17,8 +17,8 @@ import { webhook } from '../fixtures/webhooks.js';
 describe('ingress spool through a Kafka outage and an ingress restart', () => {
   it('answers 202 while Kafka is down and delivers every spooled event, in order, once it is back', async () => {
     const dataDir = join(localDir, 'test', 'kafka-spool');
-    const ports = { port: testPorts.outageKafka, controllerPort: testPorts.outageKafkaController };
-    let broker = await startKafka({ dataDir, ...ports, fresh: true });
+    const ports = ownBrokerPorts.ingressSpool;
+    let broker = await startTestKafka({ dataDir, ...ports, fresh: true });
     const env = {
       INGRESS_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'spool-it-')),
       INGRESS_SPOOL_MAX_BYTES: '104857600',
@@ -42,7 +42,7 @@ describe('ingress spool through a Kafka outage and an ingress restart', () => {
 
       // The ingress goes away with four events spooled; Kafka comes back; a new ingress starts.
       await ingress.close();
-      broker = await startKafka({ dataDir, ...ports });
+      broker = await startTestKafka({ dataDir, ...ports });
       ingress = await startIngress(broker.brokers, env);
 
       const reader = await TopicReader.start(broker.brokers, topics.requestEvents.name);

@@ -3,10 +3,10 @@
 // turns into 503s within the deadline, then into 202s again without a restart.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startKafka } from '../../infra/kafka/kafka.js';
+import { startTestKafka } from '../support/broker.js';
 import { localDir } from '../../infra/local/paths.js';
 import { topics } from '../../schemas/topics.js';
-import { testPorts } from '../support/global-setup.js';
+import { ownBrokerPorts } from '../support/global-setup.js';
 import { startIngress, type RunningIngress } from '../support/ingress.js';
 import { TopicReader } from '../support/topic-reader.js';
 import { waitFor } from '../support/wait.js';
@@ -88,8 +88,8 @@ describe('ingress on the shared broker', () => {
 describe('ingress through a broker outage', () => {
   it('answers 503 within the deadline while the broker is down, and 202 again once it is back', async () => {
     const dataDir = join(localDir, 'test', 'kafka-outage');
-    const ports = { port: testPorts.outageKafka, controllerPort: testPorts.outageKafkaController };
-    let broker = await startKafka({ dataDir, ...ports, fresh: true });
+    const ports = ownBrokerPorts.ingress;
+    let broker = await startTestKafka({ dataDir, ...ports, fresh: true });
     const ingress = await startIngress(broker.brokers, { INGRESS_PUBLISH_TIMEOUT_MS: '2000' });
     try {
       await waitFor('ready', async () => (await ingress.get('/readyz')).status === 200);
@@ -105,7 +105,7 @@ describe('ingress through a broker outage', () => {
       expect(elapsed).toBeLessThan(2000 + 1000);
       await waitFor('not ready', async () => (await ingress.get('/readyz')).status === 503, 10_000);
 
-      broker = await startKafka({ dataDir, ...ports });
+      broker = await startTestKafka({ dataDir, ...ports });
       await waitFor('ready again', async () => (await ingress.get('/readyz')).status === 200, 60_000);
       const after = uniqueRequestId();
       // The producer reconnects by itself; allow it a few attempts as Thena's retries would.

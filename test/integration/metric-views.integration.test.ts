@@ -7,7 +7,7 @@ import { migrate, toBigQueryRow } from '../../services/bigquery/index.js';
 import { createBigQuery } from '../../services/shared/bigquery.js';
 import { metricViews } from '../../tables/metrics/views.js';
 import { lakeWithRows, metricLakeRows, type ViewLake } from '../support/views.js';
-import { uniqueName } from '../support/wait.js';
+import { testDataset } from '../support/drop-datasets.js';
 
 /** Key columns to order each view by, so both engines list rows alike (NULLs placed explicitly). */
 const orderBy: Record<string, string> = {
@@ -37,7 +37,7 @@ const normalRows = (rows: Record<string, unknown>[]) =>
 describe('metric views in BigQuery', () => {
   let bq: BigQuery;
   let project: string;
-  const dataset = uniqueName('metrics');
+  const dataset = testDataset('metrics');
   let lake: ViewLake;
   const tables = metricLakeRows();
 

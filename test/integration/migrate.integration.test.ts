@@ -5,7 +5,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { migrate, migrateOnStart } from '../../services/bigquery/migrate.js';
 import { createBigQuery } from '../../services/shared/bigquery.js';
 import { requestEvents, catalogue as tables, viewsOf } from '../../tables/catalogue.js';
-import { uniqueName } from '../support/wait.js';
+import { testDataset } from '../support/drop-datasets.js';
 
 function client(): BigQuery {
   return createBigQuery({
@@ -26,7 +26,7 @@ const withColumn = {
 describe('migrate (emulator)', () => {
   it('creates everything once, changes nothing the second time, adds a declared column, refuses a type change', async () => {
     const bq = client();
-    const dataset = uniqueName('migrate');
+    const dataset = testDataset('migrate');
     const first = await migrate(bq, { dataset, location: 'US' });
     expect(first.created).toEqual([
       `dataset ${dataset}`,
@@ -56,7 +56,7 @@ describe('migrate (emulator)', () => {
 
   it('sets the partition expiration BIGQUERY_PARTITION_EXPIRATION_DAYS names, on new and existing tables', async () => {
     const bq = client();
-    const dataset = uniqueName('expiry');
+    const dataset = testDataset('expiry');
     await migrate(bq, { dataset, location: 'US', tables: [requestEvents], partitionExpirationDays: 400 });
     const expiration = async () =>
       (await bq.dataset(dataset).table('request_events').getMetadata())[0].timePartitioning?.expirationMs;
@@ -75,7 +75,7 @@ describe('migrate (emulator)', () => {
 
   it('at a service’s start: migrates a dataset not yet at the declaration, then finds it current', async () => {
     const bq = client();
-    const dataset = uniqueName('onstart');
+    const dataset = testDataset('onstart');
     const first = await migrateOnStart(bq, { dataset, location: 'US', tables: [requestEvents] });
     expect(first).toMatchObject({
       created: [`dataset ${dataset}`, 'table request_events', 'view request_history', 'view request_latest'],

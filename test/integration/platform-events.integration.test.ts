@@ -17,6 +17,7 @@ import { startIngress, testToken } from '../support/ingress.js';
 import { lakeFixture } from '../support/lake.js';
 import { uniqueName, waitFor } from '../support/wait.js';
 import { testWriteClient } from '../support/bigquery.js';
+import { testDataset } from '../support/drop-datasets.js';
 
 type Read = (sql: string) => Promise<Record<string, unknown>[]>;
 
@@ -64,7 +65,7 @@ describe('platform events', () => {
     const brokers = inject('kafkaBrokers');
     const project = inject('bigqueryProject');
     const bq = createBigQuery({ BIGQUERY_PROJECT: project, BIGQUERY_API_ENDPOINT: inject('bigqueryEndpoint') })!;
-    const dataset = uniqueName('platform');
+    const dataset = testDataset('platform');
     await migrate(bq, { dataset, location: 'US' });
     const ingress = await startIngress(brokers);
     const fx = await lakeFixture(brokers);

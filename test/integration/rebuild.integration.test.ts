@@ -26,6 +26,7 @@ import { lifecycle } from '../fixtures/lifecycle.js';
 import { lakeFixture, quietLogger, type LakeFixture } from '../support/lake.js';
 import { uniqueName, waitFor } from '../support/wait.js';
 import { testWriteClient } from '../support/bigquery.js';
+import { testDataset } from '../support/drop-datasets.js';
 
 /** The test's table: request_assignments on the fixture's topic, under a service name of its own. */
 function assignments(fx: LakeFixture, version: 1 | 2, service: string): TableDefinition {
@@ -109,7 +110,7 @@ describe('rebuild under traffic', () => {
       BIGQUERY_PROJECT: project,
       BIGQUERY_API_ENDPOINT: inject('bigqueryEndpoint'),
     })!;
-    const dataset = uniqueName('rebuild');
+    const dataset = testDataset('rebuild');
     const service = uniqueName('rebuild-assignments');
     const v1 = assignments(fx, 1, service);
     const v2 = assignments(fx, 2, service);

@@ -19,8 +19,9 @@ import { readTopic } from '../../services/shared/read-topic.js';
 import { lifecycle } from '../fixtures/lifecycle.js';
 import { account, bigQueryContents, expectExact, factsOf, lakeContents } from '../support/accounting.js';
 import { lakeFixture, type LakeFixture } from '../support/lake.js';
-import { uniqueName, waitFor } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 import { testWriteClient } from '../support/bigquery.js';
+import { testDataset } from '../support/drop-datasets.js';
 
 const services = ['request-events', 'request-activity', 'request-assignments', 'request-csat'] as const;
 
@@ -39,7 +40,7 @@ describe('redrive', () => {
       BIGQUERY_PROJECT: project,
       BIGQUERY_API_ENDPOINT: inject('bigqueryEndpoint'),
     })!;
-    const dataset = uniqueName('redrive');
+    const dataset = testDataset('redrive');
     await migrate(bq, { dataset, location: 'US' });
     for (const name of services) {
       await fx.consume(name, { maxAgeMs: 300 });

@@ -12,8 +12,9 @@ import { stringList } from '../../tables/thena/convert.js';
 import { eventColumns, eventKey, fromEvents } from '../../tables/thena/request-event.js';
 import { webhook } from '../fixtures/webhooks.js';
 import { lakeFixture } from '../support/lake.js';
-import { uniqueName, waitFor } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 import { testWriteClient } from '../support/bigquery.js';
+import { testDataset } from '../support/drop-datasets.js';
 
 const requestTags: TableDefinition = {
   name: 'request_tags',
@@ -44,7 +45,7 @@ describe('a table declared only in a test', () => {
   it('is filled by the runtime in the lake and BigQuery, and served by its view in both engines', async () => {
     const project = inject('bigqueryProject');
     const bq = createBigQuery({ BIGQUERY_PROJECT: project, BIGQUERY_API_ENDPOINT: inject('bigqueryEndpoint') })!;
-    const dataset = uniqueName('sixth');
+    const dataset = testDataset('sixth');
     const tables = [...catalogue, requestTags];
     const report = await migrate(bq, { dataset, location: 'US', tables });
     expect(report.created).toEqual(expect.arrayContaining(['table request_tags', 'view tags']));

@@ -22,6 +22,7 @@ import { lakeFixture } from '../support/lake.js';
 import { uniqueName, waitFor } from '../support/wait.js';
 import { testWriteClient } from '../support/bigquery.js';
 import { TopicReader } from '../support/topic-reader.js';
+import { testDataset } from '../support/drop-datasets.js';
 
 const requestTables = catalogue.filter((t) => t.consumer.topic === requestEvents.consumer.topic);
 /** Every view of the request tables, with the columns that name a request in it. */
@@ -64,7 +65,7 @@ describe('workspaces', () => {
   it('keep the same request id from two workspaces apart in every view of both engines', async () => {
     const project = inject('bigqueryProject');
     const bq = createBigQuery({ BIGQUERY_PROJECT: project, BIGQUERY_API_ENDPOINT: inject('bigqueryEndpoint') })!;
-    const dataset = uniqueName('workspaces');
+    const dataset = testDataset('workspaces');
     await migrate(bq, { dataset, location: 'US' });
 
     const fx = await lakeFixture(inject('kafkaBrokers'));
@@ -131,7 +132,7 @@ describe('workspaces', () => {
   it("reads rows written before the workspace column as 'default' after the additive migration", async () => {
     const project = inject('bigqueryProject');
     const bq = createBigQuery({ BIGQUERY_PROJECT: project, BIGQUERY_API_ENDPOINT: inject('bigqueryEndpoint') })!;
-    const dataset = uniqueName('before_workspaces');
+    const dataset = testDataset('before_workspaces');
     const withoutWorkspace = (t: TableDefinition): TableDefinition => ({
       ...t,
       columns: t.columns.filter((c) => c.name !== 'workspace'),

@@ -4,7 +4,7 @@
 // Every piece can be stopped, killed with SIGKILL and started again.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startKafka, type LocalKafka } from '../../infra/kafka/kafka.js';
+import { startKafka, type KafkaOptions, type LocalKafka } from '../../infra/kafka/kafka.js';
 import { emulatorAppendMaxBytes, startEmulator, type LocalEmulator } from '../../infra/bigquery-emulator/emulator.js';
 import { startFakeGcs, type LocalFakeGcs } from '../../infra/gcs/fake-gcs.js';
 import { openStore, parseLakeLocation, type LakeStore } from '../../services/lake/index.js';
@@ -12,6 +12,7 @@ import { localDir, repoRoot } from '../../infra/local/paths.js';
 import { startProcess, type ManagedProcess } from '../../infra/local/process.js';
 import { Service } from './service.js';
 import { serviceArgs } from './build.js';
+import { startMigratedEmulator } from './emulator-template.js';
 
 export { Service };
 import { topics } from '../../schemas/topics.js';
@@ -70,6 +71,8 @@ export interface PipelineOptions {
    * a fault the test plants in it, such as a flattener that throws. The second instance never has it.
    */
   preload?: { service: string; module: string };
+  /** The broker's JVM (infra/kafka/kafka.ts): short-lived for a test file, `server` for a benchmark. */
+  jvm?: KafkaOptions['jvm'];
 }
 
 export class Pipeline {
@@ -196,13 +199,17 @@ export class Pipeline {
     rmSync(p.dir, { recursive: true, force: true });
     mkdirSync(p.lakeDir, { recursive: true });
     try {
-      // The dataset is migrated here, while the broker starts (the emulator is up first), as
-      // `npm run migrate` would before a deployment: every consumer then finds it at the
-      // declaration with one call and all start at once. (Migrating at a service's own start is
-      // npm start's way, tested by npm-start.integration.test.ts.)
+      // The dataset is migrated before any service starts, while the broker starts, as `npm run
+      // migrate` would before a deployment: every consumer then finds it at the declaration with
+      // one call and all start at once. (Migrating at a service's own start is npm start's way,
+      // tested by npm-start.integration.test.ts.) A test file's pipeline copies a state migrated
+      // once (test/support/emulator-template.ts); a benchmark's migrates its own.
+      const migration = { dataset: p.dataset, location: 'US' };
       const started = await Promise.allSettled([
         p.startKafka(true),
-        p.startEmulator(true).then(() => migrate(p.bq, { dataset: p.dataset, location: 'US' })),
+        options.dir === undefined
+          ? startMigratedEmulator(p.emulatorOptions(), p.bq, migration).then((e) => void (p.emulator = e))
+          : p.startEmulator(true).then(() => migrate(p.bq, migration)),
         ...(options.bucket ? [p.startGcs()] : []),
       ]);
       for (const s of started) if (s.status === 'rejected') throw s.reason;
@@ -222,6 +229,7 @@ export class Pipeline {
   async startKafka(fresh = false): Promise<void> {
     const { ports } = this.options;
     this.kafka = await startKafka({
+      jvm: this.options.jvm ?? 'short-lived',
       dataDir: join(this.dir, 'kafka'),
       port: ports.kafka,
       controllerPort: ports.kafkaController,
@@ -252,15 +260,22 @@ export class Pipeline {
     this.kafka = undefined;
   }
 
-  async startEmulator(fresh = false): Promise<void> {
+  /**
+   * The emulator's state: a benchmark's in its own folder; a test file's in one folder for them
+   * all, since a migrated template serves one path (the files run one at a time).
+   */
+  private emulatorOptions() {
     const { ports } = this.options;
-    this.emulator = await startEmulator({
-      dataDir: join(this.dir, 'bigquery'),
+    return {
+      dataDir: this.options.dir ? join(this.dir, 'bigquery') : join(localDir, 'test', 'pipeline-bigquery'),
       port: ports.emulator,
       grpcPort: ports.emulatorGrpc,
       project: this.project,
-      fresh,
-    });
+    };
+  }
+
+  async startEmulator(fresh = false): Promise<void> {
+    this.emulator = await startEmulator({ ...this.emulatorOptions(), fresh });
   }
 
   async startGcs(): Promise<void> {
