@@ -295,6 +295,7 @@ async function main(): Promise<void> {
   // Ctrl-C during start-up would outlive this script. A crash ends the run instead.
   const starting = Pipeline.start({
     name: 'freshness',
+    jvm: 'server',
     dir: join(localDir, 'bench', 'freshness'),
     ports,
     env: {}, // the defaults a user gets

@@ -166,6 +166,7 @@ async function main(): Promise<void> {
   writeFileSync(csv, 'time_s,process,rss_mib\n');
   const p = await Pipeline.start({
     name: 'soak',
+    jvm: 'server',
     ports,
     env: { LAKE_FILE_MAX_AGE_SECONDS: '10' },
     supervise: true,

@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import './provided.js';
-import { startKafka, type LocalKafka } from '../../infra/kafka/kafka.js';
+import type { LocalKafka } from '../../infra/kafka/kafka.js';
+import { startTestKafka } from './broker.js';
 import { startEmulator, type LocalEmulator } from '../../infra/bigquery-emulator/emulator.js';
 import { startFakeGcs, type LocalFakeGcs } from '../../infra/gcs/fake-gcs.js';
 import { localDir } from '../../infra/local/paths.js';
@@ -15,15 +16,23 @@ export const testPorts = {
   kafkaController: 29093,
   emulator: 29050,
   emulatorGrpc: 29060,
-  // A second broker that outage tests stop and start without disturbing the shared one.
-  outageKafka: 29094,
-  outageKafkaController: 29095,
   // A second emulator that outage tests stop and start.
   outageEmulator: 29070,
   outageEmulatorGrpc: 29080,
   // fake-gcs-server, for the lake in a bucket.
   gcs: 29076,
 };
+/**
+ * Brokers of a file's own, which its test stops, starts or fills without disturbing the shared one:
+ * a pair of ports per file, so that two such files can run at once.
+ */
+export const ownBrokerPorts = {
+  consumerCrash: { port: 29094, controllerPort: 29095 },
+  consumerReadiness: { port: 29096, controllerPort: 29097 },
+  ingress: { port: 29098, controllerPort: 29099 },
+  ingressSpool: { port: 29100, controllerPort: 29101 },
+  backfill: { port: 29102, controllerPort: 29103 },
+} as const;
 /** The bucket the integration tests' lakes in object storage live in (each under a prefix of its own). */
 export const testBucket = 'test-lake';
 export const testProject = 'test-project';
@@ -36,7 +45,7 @@ export async function setup(project: TestProject): Promise<void> {
   const dir = join(localDir, 'test');
   const started = Date.now();
   [kafka, emulator, gcs] = await Promise.all([
-    startKafka({
+    startTestKafka({
       dataDir: join(dir, 'kafka'),
       port: testPorts.kafka,
       controllerPort: testPorts.kafkaController,
