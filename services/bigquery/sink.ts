@@ -29,9 +29,12 @@ import { CommittedStream, finalizeStream, isEmulatorClient, type WriteClient } f
 
 /**
  * Against an emulator: how long a fenced stream's row count must hold still before it is believed,
- * and how often it is asked. Not against BigQuery, whose first answer is final.
+ * and how often it is asked. Not against BigQuery, whose first answer is final. The bound is the
+ * longest an append that passed the emulator's finalized check can take to insert: 2 s proved too
+ * short once under the fault suite's load with other work on the two cores (consumer-kills found
+ * eight rows twice in a base table, 2026-12-02), so twice that.
  */
-const emulatorSettleMs = 2_000;
+const emulatorSettleMs = 4_000;
 const settleStepMs = 500;
 
 /** BigQuery's limit of one AppendRows request (BIGQUERY_APPEND_MAX_BYTES by default). */
