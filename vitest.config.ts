@@ -7,8 +7,8 @@ export default defineConfig({
   test: {
     // The JSON report lets .ci/run print a one-line count of what ran.
     reporters: ['default', ['json', { outputFile: '.local/test-results.json' }]],
-    // Both cores for the unit files (vitest leaves one free by default); the fault and integration
-    // projects run one file at a time whatever this says.
+    // Both cores for the unit files (vitest leaves one free by default) and the integration files;
+    // the fault suite runs one file at a time whatever this says.
     maxWorkers: 2,
     projects: [
       {
@@ -35,10 +35,13 @@ export default defineConfig({
           // After the fault suite.
           sequence: { groupOrder: 2 },
           globalSetup: ['test/support/build.ts', 'test/support/global-setup.ts'],
-          // Each file's BigQuery datasets are dropped after it (the emulator slows with every
-          // dataset it holds); that needs files one at a time, as do the two cores.
+          // Each file's BigQuery datasets are dropped after it: the emulator slows with every
+          // dataset it holds.
           setupFiles: ['test/support/drop-datasets.ts'],
-          fileParallelism: false,
+          // Two files at a time: they leave the cores about 40 % idle one at a time (waiting on
+          // batches, sessions and restarts). Files that stop a broker of their own have ports of
+          // their own (ownBrokerPorts); topics, groups, datasets and lake folders are per file.
+          fileParallelism: true,
           testTimeout: 120_000,
           hookTimeout: 300_000,
         },
@@ -48,7 +51,7 @@ export default defineConfig({
           // The fault suite: the whole pipeline (its own broker, emulator and service processes)
           // under load while pieces are stopped and killed. Its own group order keeps it from
           // running beside the other projects' files (vitest runs the unit group, then this one,
-          // then the one-file-at-a-time integration project); one file at a time, since it wants
+          // then the integration project); one file at a time, since it wants
           // both cores.
           name: 'faults',
           include: ['test/faults/**/*.faults.test.ts'],
