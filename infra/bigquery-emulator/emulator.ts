@@ -137,8 +137,11 @@ export async function startEmulator(o: EmulatorOptions): Promise<LocalEmulator> 
   mkdirSync(state, { recursive: true });
   const proc = startProcess({
     name: `bigquery emulator (127.0.0.1:${o.port})`,
-    command: join(venv, 'bin', 'local-bigquery'),
+    // local-bigquery's own command, through serve.py: it takes a write stream's calls in turn, as
+    // BigQuery does (see there).
+    command: join(venv, 'bin', 'python'),
     args: [
+      join(here, 'serve.py'),
       'serve',
       '--host',
       '127.0.0.1',

@@ -3,9 +3,9 @@
 //
 // 1. Before its first write after an assignment the sink reads the stream and row count the last
 //    commit recorded (Kafka offset commit metadata), finalizes that stream (so a member that lost
-//    the partition can no longer append to it) and compares its row count, once it holds still,
-//    with the recorded one. If the stream holds more, a
-//    previous owner wrote rows it never committed; if the stream is unknown (an emulator restarted),
+//    the partition can no longer append to it) and compares its row count with the recorded one.
+//    BigQuery takes a stream's calls in turn, so that count is final: an append still under way is
+//    either in it or refused. If the stream holds more, a previous owner wrote rows it never committed; if the stream is unknown (an emulator restarted),
 //    nobody can tell. Either way the rows of messages below the partition's end offset at that
 //    moment may already be in the table: those batches are checked against the table by their
 //    identity (event_id and fact key), and rows already there are left out.
@@ -25,17 +25,7 @@ import type { TableDeclaration } from '../../schemas/table.js';
 import type { Logger } from '../shared/logger.js';
 import { RetryableError, isRetryable } from '../shared/retry.js';
 import { appendsOf, smallerAppends, type Append } from './appends.js';
-import { CommittedStream, finalizeStream, isEmulatorClient, type WriteClient } from './write-api.js';
-
-/**
- * Against an emulator: how long a fenced stream's row count must hold still before it is believed,
- * and how often it is asked. Not against BigQuery, whose first answer is final. The bound is the
- * longest an append that passed the emulator's finalized check can take to insert: 2 s proved too
- * short once under the fault suite's load with other work on the two cores (consumer-kills found
- * eight rows twice in a base table, 2026-12-02), so twice that.
- */
-const emulatorSettleMs = 4_000;
-const settleStepMs = 500;
+import { CommittedStream, finalizeStream, type WriteClient } from './write-api.js';
 
 /** BigQuery's limit of one AppendRows request (BIGQUERY_APPEND_MAX_BYTES by default). */
 export const bigQueryAppendMaxBytes = 10_000_000;
@@ -196,8 +186,8 @@ class StorageWriteSink implements Sink {
     if (!s) this.states.set(batch.partition, (s = { rows: 0 }));
     if (s.recover && s.assignment) await this.recover(s, s.assignment);
     if (s.abandoned) {
-      // Fenced and settled before the check, so that an append of ours still under way is seen.
-      await this.settledCount(s.abandoned);
+      // Fenced before the check: an append of ours still under way is then in the table or refused.
+      await finalizeStream(this.client, s.abandoned);
       s.abandoned = undefined;
     }
     const refusedNow = new Map<string, RefusedRow>();
@@ -252,7 +242,7 @@ class StorageWriteSink implements Sink {
     const last = parseClaim(metadata);
     let uncertain: boolean;
     if (last) {
-      const held = await this.settledCount(last.stream);
+      const held = await finalizeStream(this.client, last.stream);
       uncertain = held === 'gone' || held > last.rows;
       if (uncertain)
         this.log?.info({ stream: last.stream, held, committed: last.rows }, 'the last stream holds uncommitted rows');
@@ -263,24 +253,6 @@ class StorageWriteSink implements Sink {
     // Read after the fence: nothing an earlier owner appended comes from at or past this offset.
     if (uncertain) s.checkBelow = BigInt(await assignment.endOffset());
     s.recover = false;
-  }
-
-  /**
-   * Finalizes a stream and returns its row count once it holds still. BigQuery orders a stream's
-   * calls, so its first answer is final; the emulator does not: an append that passed its
-   * finalized check but still waits to insert is counted only when done. So, against an emulator
-   * only, the count is asked for again until it has not moved for `emulatorSettleMs`.
-   */
-  private async settledCount(stream: string): Promise<number | 'gone'> {
-    const settleMs = isEmulatorClient(this.client) ? emulatorSettleMs : 0;
-    let held = await finalizeStream(this.client, stream);
-    for (let stable = 0; held !== 'gone' && stable < settleMs; stable += settleStepMs) {
-      await new Promise((r) => setTimeout(r, settleStepMs));
-      const again = await finalizeStream(this.client, stream);
-      if (again !== held) stable = -settleStepMs;
-      held = again;
-    }
-    return held;
   }
 
   /** Opens a fresh stream and, under the runtime, claims it before anything is appended. */

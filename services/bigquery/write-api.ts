@@ -21,15 +21,6 @@ function emulatorAuth(): OAuth2Client {
   return client;
 }
 
-/** Clients of an emulator (BIGQUERY_STORAGE_API_ENDPOINT set), whose finalized counts may still move. */
-const emulatorClients = new WeakSet<WriteClient>();
-
-/**
- * Whether the client talks to an emulator: there, a finalized stream's row count may still grow
- * for a moment (see the sink's settledCount). BigQuery's own first answer is final.
- */
-export const isEmulatorClient = (client: WriteClient): boolean => emulatorClients.has(client);
-
 /**
  * A client of Google's Storage Write API, or of an emulator's when BIGQUERY_STORAGE_API_ENDPOINT
  * is set (plaintext gRPC, no credentials).
@@ -38,15 +29,13 @@ export function createWriteClient(config: Pick<Config, 'BIGQUERY_STORAGE_API_END
   const endpoint = config.BIGQUERY_STORAGE_API_ENDPOINT;
   if (!endpoint) return new managedwriter.WriterClient();
   const colon = endpoint.lastIndexOf(':');
-  const client = new managedwriter.WriterClient({
+  return new managedwriter.WriterClient({
     apiEndpoint: endpoint.slice(0, colon),
     port: Number(endpoint.slice(colon + 1)),
     sslCreds: grpc.credentials.createInsecure(),
     // Credentials are never asked for; without a client of its own, the library probes for them.
     auth: new GoogleAuth({ authClient: emulatorAuth() }) as never,
   });
-  emulatorClients.add(client);
-  return client;
 }
 
 /** gRPC status codes the verdicts are made of. */
