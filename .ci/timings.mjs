@@ -39,8 +39,8 @@ const files = report.testResults.map((r) => ({
   status: r.status,
 }));
 
-// A project's time is from its first file's start to its last file's end (files run in parallel
-// within the unit project, one at a time within the others).
+// A project's time is from its first file's start to its last file's end (files run two at a time
+// within the unit and integration projects, one at a time within the fault suite).
 for (const project of ['unit', 'faults', 'integration']) {
   const mine = files.filter((f) => f.project === project);
   if (mine.length === 0) continue;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
-import { isRebalanceError } from './runtime.js';
+import { fetchWaitMs, isRebalanceError } from './runtime.js';
 
 // The shape kafkajs gives a broker's error answer: a KafkaJSError carrying the protocol type.
 const protocolError = (type: string) => Object.assign(new KafkaJSError(`broker said ${type}`), { type });
@@ -23,5 +23,14 @@ describe('isRebalanceError', () => {
     loop.cause = loop;
     expect(isRebalanceError(loop)).toBe(false);
     expect(isRebalanceError(undefined)).toBe(false);
+  });
+});
+
+describe('fetchWaitMs', () => {
+  it('holds a fetch a quarter of the batch age, at least 50 ms and at most a second', () => {
+    expect(fetchWaitMs(1_000)).toBe(250);
+    expect(fetchWaitMs(2_000)).toBe(500);
+    expect(fetchWaitMs(100)).toBe(50);
+    expect(fetchWaitMs(30_000)).toBe(1_000);
   });
 });
