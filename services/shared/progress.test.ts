@@ -20,4 +20,13 @@ describe('progress', () => {
       'request_activity: 40,000 events, 41,200 rows in 20 s',
     ]);
   });
+
+  it('never reports more than 100 % or a negative time left when the work passes its total', () => {
+    const lines: string[] = [];
+    let t = 0;
+    const p = progress('request_activity (lake)', { write: (l) => lines.push(l), now: () => t, intervalMs: 0 });
+    t = 20_000;
+    p.update(974, 358);
+    expect(lines).toEqual(['request_activity (lake): 974 of 974 events (100%), 49 events/s, about 0 s left']);
+  });
 });

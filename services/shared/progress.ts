@@ -27,7 +27,10 @@ export function progress(
   const started = now();
   let lastPrinted = -Infinity;
   return {
-    update(done, total) {
+    update(done, reported) {
+      // Work can pass the total it was given (a rebuild reads past the offsets it must reach):
+      // never more than 100 % nor a negative time left.
+      const total = Math.max(done, reported);
       const t = now();
       if (t - lastPrinted < (opts.intervalMs ?? 2000)) return;
       lastPrinted = t;
