@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
-import { fetchWaitMs, isRebalanceError } from './runtime.js';
+import { isRebalanceError } from './runtime.js';
+import { fetchWaitMs } from './fetch.js';
 
 // The shape kafkajs gives a broker's error answer: a KafkaJSError carrying the protocol type.
 const protocolError = (type: string) => Object.assign(new KafkaJSError(`broker said ${type}`), { type });

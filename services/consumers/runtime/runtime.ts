@@ -26,6 +26,7 @@ import { flattenMessage } from './flatten.js';
 import { PartitionRetries } from './retries.js';
 import { halves, joined, maxTries, withoutRows } from './narrow.js';
 import { GroupMembership, type Readiness } from './membership.js';
+import { fetchMinBytes, fetchWaitMs } from './fetch.js';
 
 export { isRebalanceError };
 
@@ -71,16 +72,6 @@ export interface RunningConsumer {
 /** A generation's consumer group; generation 1 keeps the name groups had before generations existed. */
 export const groupIdFor = (service: string, sink: string, generation = 1) =>
   `thena-lake.${service}.${sink}${generation === 1 ? '' : `.g${generation}`}`;
-
-/** A fetch the broker answers before its wait is over: a megabyte (a catching-up consumer fills it at once). */
-export const fetchMinBytes = 1024 * 1024;
-
-/**
- * How long the broker holds a fetch that has less than `fetchMinBytes`: a quarter of the batch age,
- * so a row reaches its batch at most that much later (BigQuery's 1 s batches: 250 ms), and at most
- * a second, since kafkajs's stop() waits for the fetch in flight.
- */
-export const fetchWaitMs = (batchMaxAgeMs: number) => Math.min(1_000, Math.max(50, Math.floor(batchMaxAgeMs / 4)));
 
 /** What became of a batch's write and commit. */
 type Step = { kind: 'done' } | { kind: 'stopped' } | { kind: 'retry'; err: unknown } | { kind: 'failed'; err: unknown };
@@ -134,10 +125,7 @@ class ConsumerRuntime implements RunningConsumer {
       // broker between batches (request-csat catching up: 4.2k -> 5.1k events/s).
       maxBytesPerPartition: 8 * 1024 * 1024,
       maxBytes: 32 * 1024 * 1024,
-      // A fetch waits for a batch's worth of data or `fetchWaitMs(limits)`, whichever comes first.
-      // With kafkajs's default of one byte, each message that arrives alone is a fetch of its own:
-      // at 20 webhooks a second, ten consumers made ~200 fetches a second between them, and
-      // kafkajs's encoding and decoding of them was half a consumer's CPU.
+      // Not kafkajs's one byte, which made each message arriving alone a fetch of its own (fetch.ts).
       minBytes: fetchMinBytes,
       maxWaitTimeInMs: fetchWaitMs(this.limits.maxAgeMs),
     });
