@@ -6,9 +6,10 @@
 //    the partition can no longer append to it) and compares its row count with the recorded one.
 //    BigQuery takes a stream's calls in turn, so that count is final: an append still under way is
 //    either in it or refused. If the stream holds more, a previous owner wrote rows it never
-//    committed; if the stream is unknown (an emulator restarted), nobody can tell. Either way the rows of messages below the partition's end offset at that
-//    moment may already be in the table: those batches are checked against the table by their
-//    identity (event_id and fact key), and rows already there are left out.
+//    committed; if the stream is unknown (an emulator restarted), nobody can tell. Either way the
+//    rows of messages below the partition's end offset at that moment may already be in the table:
+//    those batches are checked against the table by their identity (event_id and fact key), and
+//    rows already there are left out.
 // 2. It creates a fresh committed stream and claims it in the partition's commit metadata before
 //    the first append: a later owner finds it there, fences it and counts its rows.
 // 3. Each batch is appended at the stream's next offset; the commit that follows records the new
