@@ -156,6 +156,7 @@ runService('rebuild', async () => {
           metrics,
           force: args.force,
           keepOldMs: args.keepOldMs,
+          sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
           progress: reporter,
         });
         if (report.outcome === 'up to date') {

@@ -38,6 +38,11 @@ export interface RebuildOptions {
   keepOldMs?: number;
   /** How long the services may take to pause before the rebuild gives up. */
   pauseTimeoutMs?: number;
+  /**
+   * The rebuild's group session (KAFKA_SESSION_TIMEOUT_MS): a run started again after one was
+   * killed waits this long for the killed run's member to lapse before it can take the partitions.
+   */
+  sessionTimeoutMs?: number;
   progress: Progress;
 }
 
@@ -213,6 +218,7 @@ function runtimeOptions(o: RebuildOptions, generation: number, sink: RuntimeOpti
     deadLetterTopic: o.deadLetterTopic,
     logger: o.logger,
     metrics: o.metrics,
+    ...(o.sessionTimeoutMs ? { sessionTimeoutMs: o.sessionTimeoutMs } : {}),
     // Large files while catching up; a short age so commits follow closely near the end.
     limits: { maxRows: 100_000, maxBytes: 64 * 1024 * 1024, maxAgeMs: 1_000 },
     onFatal: (err) => {

@@ -2,6 +2,7 @@
 // topic, the dead letters). Each reader has a consumer group of its own and commits nothing.
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
+import { consumerRetry } from './kafka.js';
 
 export interface TopicMessage {
   partition: number;
@@ -39,7 +40,12 @@ export async function readTopic(
   };
   // A fetch waits at most 1 s for new records (kafkajs's default is 5 s): stop() waits for the
   // fetch in flight, so this bounds how long a service's shutdown waits for its control reader.
-  const consumer: Consumer = kafka.consumer({ groupId: `thena-lake.reader.${randomUUID()}`, maxWaitTimeInMs: 1_000 });
+  let stopping = false;
+  const consumer: Consumer = kafka.consumer({
+    groupId: `thena-lake.reader.${randomUUID()}`,
+    maxWaitTimeInMs: 1_000,
+    retry: consumerRetry(() => stopping),
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
@@ -61,9 +67,16 @@ export async function readTopic(
   });
   check();
   await atEnd;
+  // kafkajs's disconnect waits for every request in flight. After a broker restart, that can be
+  // a JoinGroup waiting out this reader's own lost member (a 30 s session): a service's shutdown
+  // waited 12-17 s for it. The reader commits nothing and wants no answer any more, so it waits
+  // at most 2 s; the connection closes with the process.
   const stop = async () => {
+    stopping = true;
     await consumer.stop();
-    await consumer.disconnect();
+    const disconnected = consumer.disconnect();
+    disconnected.catch(() => undefined); // a failure after the 2 s is of no interest
+    await Promise.race([disconnected, new Promise((r) => setTimeout(r, 2_000).unref())]);
   };
   if (!opts.follow) await stop();
   return { stop };

@@ -16,6 +16,7 @@ import type { Sink, WriteResult } from '../../../schemas/sink.js';
 import type { TableDefinition } from '../../../schemas/table.js';
 import type { OutgoingMessage } from '../../../schemas/topics.js';
 import type { Logger } from '../../shared/logger.js';
+import { consumerRetry } from '../../shared/kafka.js';
 import { isEnvironmental, isRetryable } from '../../shared/retry.js';
 import { DeadLetterHeaders } from '../../shared/dead-letter.js';
 import type { ConsumerMetrics } from './metrics.js';
@@ -121,13 +122,13 @@ class ConsumerRuntime implements RunningConsumer {
       groupId: this.groupId,
       sessionTimeout: this.sessionTimeoutMs,
       heartbeatInterval: Math.floor(this.sessionTimeoutMs / 10),
-      // Larger fetches than kafkajs's 1 MiB per partition: a consumer catching up waits less on the
-      // broker between batches (request-csat catching up: 4.2k -> 5.1k events/s).
+      // Larger fetches than kafkajs's 1 MiB per partition (catching up, request-csat: 4.2k -> 5.1k/s).
       maxBytesPerPartition: 8 * 1024 * 1024,
       maxBytes: 32 * 1024 * 1024,
       // Not kafkajs's one byte, which made each message arriving alone a fetch of its own (fetch.ts).
       minBytes: fetchMinBytes,
       maxWaitTimeInMs: fetchWaitMs(this.limits.maxAgeMs),
+      retry: consumerRetry(() => this.group.stopping),
     });
     this.deadLetters = new DeadLetters({
       publish: o.publish,
@@ -355,9 +356,8 @@ class ConsumerRuntime implements RunningConsumer {
   /** Makes the batch durable; kafkajs's heartbeats go on meanwhile. */
   private async write(batch: Batch): Promise<WriteResult> {
     if (batch.rows.length === 0) return { refused: [] };
-    // kafkajs heartbeats only between batches; a long write would otherwise outlive the session
-    // and get this member evicted.
-    const beat = setInterval(() => void this.heartbeat?.().catch(() => undefined), 2_000);
+    // kafkajs beats only between batches: a long write would outlive the session without these.
+    const beat = setInterval(() => void this.heartbeat?.().catch(() => undefined), this.sessionTimeoutMs / 10);
     try {
       return await this.o.sink.writeBatch(batch);
     } finally {
