@@ -20,8 +20,8 @@ describe('consumers killed with SIGKILL under load, the lake in a bucket', () =>
     await Promise.all(paired.map((n) => p.consumer(n, 1).start()));
     const load = p.load(20);
     load.start();
-    await sleep(5_000);
-    // Both instances of each paired service write to the bucket before the kills begin.
+    // Both instances of each paired service write to the bucket before the kills begin (waited
+    // for, without the fixed 5 s that came first).
     for (const n of paired) {
       for (const i of [0, 1] as const) {
         const wrote = async () => (await p.consumer(n, i).metric('thena_lake_files_written_total')) > 0;

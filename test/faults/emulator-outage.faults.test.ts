@@ -19,7 +19,9 @@ describe('BigQuery emulator stopped and restarted under load', () => {
     const p = pipeline();
     const load = p.load(rate);
     load.start();
-    await sleep(8_000);
+    // The outage strikes a pipeline that writes: every consumer has committed in both sinks, with
+    // the next batches in flight (waited for, instead of a fixed 8 s).
+    await p.everyConsumerCommits();
 
     await p.stopEmulator();
     const lakeAtStop = (await lakeContents(p.lake)).facts.request_history!.length;
@@ -31,7 +33,9 @@ describe('BigQuery emulator stopped and restarted under load', () => {
     expect(retries).toBeGreaterThan(0);
 
     await p.startEmulator();
-    await sleep(10_000);
+    // Traffic goes on until every consumer has committed in both sinks again: BigQuery's side took
+    // up the retried rows and what arrived since (waited for, instead of a fixed 10 s).
+    await p.everyConsumerCommits();
     await load.stop();
 
     const { lake } = await expectNothingLost(p, load);

@@ -14,7 +14,9 @@ describe('ingress killed while spooling', () => {
     const p = pipeline();
     const load = p.load(20);
     load.start();
-    await sleep(5_000);
+    // The fault strikes a pipeline that writes: every consumer has committed in both sinks, with
+    // the next batches in flight (waited for, instead of a fixed 5 s).
+    await p.everyConsumerCommits();
 
     await p.stopKafka();
     // Between kills, 4–6 s of spooling: at 20 webhooks a second, about a hundred records for each
@@ -30,7 +32,9 @@ describe('ingress killed while spooling', () => {
 
     await p.startKafka();
     await waitFor('the spool drained', async () => (await p.ingress.readiness()) === 'ready', 120_000, 1_000);
-    await sleep(5_000);
+    // Traffic goes on until every consumer has committed in both sinks since the spool drained
+    // (waited for, instead of a fixed 5 s).
+    await p.everyConsumerCommits();
     await load.stop();
 
     expect(load.answers.get('network')).toBeGreaterThan(0); // the kills did cut requests off

@@ -39,7 +39,9 @@ describe('Kafka hung (SIGSTOP) for longer than every client timeout', () => {
     const p = pipeline();
     const load = p.load(10);
     load.start();
-    await sleep(5_000);
+    // The fault strikes a pipeline that writes: every consumer has committed in both sinks, with
+    // the next batches in flight (waited for, instead of a fixed 5 s).
+    await p.everyConsumerCommits();
     // Before the fault, nothing has exited (the stall bound is not met in normal running).
     expect(p.crashes()).toEqual({});
 
@@ -81,7 +83,9 @@ describe('Kafka hung (SIGSTOP) for longer than every client timeout', () => {
       );
     });
     const recoveredS = Math.round((Date.now() - resumedAt) / 1000);
-    await sleep(5_000);
+    // Traffic goes on until every consumer has committed in both sinks since all were ready again
+    // (waited for, instead of a fixed 5 s).
+    await p.everyConsumerCommits();
     await load.stop();
 
     // As in kafka-outage, BigQuery's base tables are left out: events reach Kafka twice (a produce

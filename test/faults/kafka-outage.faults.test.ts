@@ -31,7 +31,9 @@ describe('Kafka stopped for longer than the sender retries', () => {
     const rate = 10;
     const load = p.load(rate, { retryDelaysMs });
     load.start();
-    await sleep(5_000);
+    // The fault strikes a pipeline that writes: every consumer has committed in both sinks, with
+    // the next batches in flight (waited for, instead of a fixed 5 s).
+    await p.everyConsumerCommits();
 
     await p.stopKafka();
     const stoppedAt = Date.now();
@@ -51,7 +53,9 @@ describe('Kafka stopped for longer than the sender retries', () => {
     await p.startKafka();
     await waitFor('the spool drained', async () => (await p.ingress.readiness()) === 'ready', 120_000, 1_000);
     expect(await p.ingress.metric('thena_ingress_spool_records')).toBe(0);
-    await sleep(5_000);
+    // Traffic goes on until every consumer (each restarted during the outage) has committed in both
+    // sinks since the spool drained (waited for, instead of a fixed 5 s).
+    await p.everyConsumerCommits();
     await load.stop();
 
     // Events reach Kafka twice here (a publish whose answer came too late is spooled and sent again)

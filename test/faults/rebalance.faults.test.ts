@@ -4,7 +4,7 @@
 // of its own, as on two machines. Afterwards both sinks' views hold every accepted fact exactly once.
 import { describe, expect, it } from 'vitest';
 import { expectedCounts, expectNothingLost } from '../support/accounting.js';
-import { consumerNames, sleep, usePipeline } from '../support/pipeline.js';
+import { consumerNames, usePipeline } from '../support/pipeline.js';
 import { waitFor } from '../support/wait.js';
 
 describe('consumer group rebalances under load', () => {
@@ -14,7 +14,9 @@ describe('consumer group rebalances under load', () => {
     const p = pipeline();
     const load = p.load(20);
     load.start();
-    await sleep(5_000);
+    // The first rebalance strikes a pipeline that writes: every consumer has committed in both
+    // sinks, with the next batches in flight (waited for, instead of a fixed 5 s).
+    await p.everyConsumerCommits();
     // The services reading the six-partition events topic; rejected-events reads a one-partition
     // topic, so a second instance there would only stand by.
     const shared = consumerNames.filter((n) => n !== 'rejected-events');
@@ -27,7 +29,9 @@ describe('consumer group rebalances under load', () => {
         await waitFor(`${n}#1 to commit`, committed, 60_000, 250);
       }
       await Promise.all(shared.map((n) => p.consumer(n, 1).stop()));
-      await sleep(5_000);
+      // The first instances took every partition back and committed in both sinks (waited for,
+      // instead of a fixed 5 s).
+      await p.everyConsumerCommits();
     }
     await load.stop();
 

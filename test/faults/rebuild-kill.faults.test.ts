@@ -97,7 +97,9 @@ describe('a rebuild killed halfway and run again', () => {
       expect(output(second.logFile)).toContain('request_activity (lake): rebuilt, generation 1 -> 2');
       expect(output(second.logFile)).toContain('request_activity (bigquery): rebuilt, generation 1 -> 2');
 
-      await sleep(5_000);
+      // Traffic goes on until every consumer, the rebuilt table's on its new generation, has
+      // committed in both sinks since the switch (waited for, instead of a fixed 5 s).
+      await p.everyConsumerCommits();
       await load.stop();
       await expectNothingLost(p, load);
       await poller.stop();

@@ -152,6 +152,7 @@ describe('npm start and Ctrl-C', () => {
           })!,
           project: 'local-project',
           dataset: 'thena_lake',
+          brokers: [`127.0.0.1:${9092 + offset}`],
         },
         load,
       );

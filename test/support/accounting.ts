@@ -13,6 +13,7 @@ import type { LakeStore } from '../../services/lake/store.js';
 import { catalogue } from '../../tables/catalogue.js';
 import type { WebhookLoad } from './load.js';
 import { repeatedRowsSql } from './repeats.js';
+import { waitUntilCaughtUp } from './caught-up.js';
 
 /** The tables fed by `topic`, by the view analysts query for their facts. */
 const factViewsOf = (topic: string): Record<string, TableDefinition> =>
@@ -232,15 +233,18 @@ export interface SettleOptions {
 /**
  * Waits until both sinks hold every accepted fact (the consumers catch up at their own pace),
  * then asserts that each holds them exactly once. On a timeout the error carries the last count.
+ * Given the brokers, it first waits until the consumers have committed up to the end of their
+ * topics (caught-up.ts), so that the first look at the sinks is usually the last.
  */
 export async function expectSettledExactly(
-  p: { lake: string | LakeStore; bq: BigQuery; project: string; dataset: string },
+  p: { lake: string | LakeStore; bq: BigQuery; project: string; dataset: string; brokers?: string[] },
   load: WebhookLoad,
   timeoutMs = 240_000,
   { bigQueryBase = true, consumerFailures = 0 }: SettleOptions = {},
 ): Promise<{ lake: Account; bigquery: Account }> {
   const deadline = Date.now() + timeoutMs;
   const expectations = expectationsOf(load);
+  const behind = p.brokers ? await waitUntilCaughtUp(p.brokers, timeoutMs) : [];
   for (;;) {
     const lake = account(expectations, await lakeContents(p.lake));
     // BigQuery's views are read once the lake is whole: their queries are the emulator's costliest
@@ -269,7 +273,8 @@ export async function expectSettledExactly(
             ? bigquery.message
             : JSON.stringify(bigquery);
       throw new Error(
-        `after ${timeoutMs / 1000}s the sinks still miss accepted facts; load: ${load.summary()}; lake: ${JSON.stringify(lake)}; bigquery: ${bq}`,
+        `after ${timeoutMs / 1000}s the sinks still miss accepted facts; load: ${load.summary()}; lake: ${JSON.stringify(lake)}; bigquery: ${bq}` +
+          (behind.length > 0 ? `; consumers behind Kafka: ${behind.join(', ')}` : ''),
       );
     }
     await new Promise((r) => setTimeout(r, bigquery === undefined ? 1_000 : 3_000));

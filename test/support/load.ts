@@ -124,7 +124,9 @@ export class WebhookLoad {
 
   private next(): Sent {
     const i = this.n++;
-    if (this.o.invalidEvery && i % this.o.invalidEvery === this.o.invalidEvery - 1) {
+    // The first body too: the rejections' consumer has something to write from the start, as the
+    // request tables' have (a fault test waits for every consumer to commit before it strikes).
+    if (this.o.invalidEvery && i % this.o.invalidEvery === 0) {
       const marker = `invalid-body-${i}`;
       const sent = { body: { action: 'UPDATE', request: { status: 'NEW', marker } }, marker };
       this.sent.push(sent);

@@ -23,6 +23,7 @@ import { createKafka, ensureTopics } from '../../services/shared/kafka.js';
 import { afterAll, beforeAll } from 'vitest';
 import { quietLogger } from './lake.js';
 import { WebhookLoad, type LoadOptions } from './load.js';
+import { waitFor } from './wait.js';
 import type { BigQuery } from '@google-cloud/bigquery';
 
 /**
@@ -290,6 +291,32 @@ export class Pipeline {
   async stopEmulator(): Promise<void> {
     await this.emulator?.stop();
     this.emulator = undefined;
+  }
+
+  /**
+   * Waits until every running consumer service has committed in each of its sinks since the call:
+   * traffic has gone through the whole pipeline, and each sink has a batch behind it and the next
+   * in flight. Fault tests wait for it instead of a fixed time: before a fault, so that it strikes
+   * a pipeline that writes; after one, so that traffic that arrived since has been written too.
+   */
+  async everyConsumerCommits(timeoutMs = 60_000): Promise<void> {
+    const running = [...this.consumers.values()].flat().filter((s) => s.pid !== undefined);
+    const sinks = ['parquet', 'bigquery'].map((sink) => `sink="${sink}"`);
+    const commits = (s: Service, sink: string) => s.metric('thena_consumer_commits_total', sink).catch(() => 0);
+    // A service restarted meanwhile (a supervised crash) counts from nothing again.
+    const since = (s: Service, sink: string) => {
+      const pid = s.pid;
+      const counted = commits(s, sink);
+      return async () => (await commits(s, sink)) > (s.pid === pid ? await counted : 0);
+    };
+    await Promise.all(
+      running.flatMap((s) =>
+        sinks.map((sink) => {
+          const committed = since(s, sink);
+          return waitFor(`${s.name} to commit in ${sink}`, committed, timeoutMs, 250);
+        }),
+      ),
+    );
   }
 
   /** Thena-like traffic to this pipeline's ingress at `ratePerSecond`, one body in 25 invalid. Not started. */

@@ -31,12 +31,13 @@ export class Service {
     return ((await res?.json().catch(() => undefined)) as { status?: string } | undefined)?.status;
   }
 
-  /** Sum of every sample of a metric in the service's /metrics. */
-  async metric(name: string): Promise<number> {
+  /** Sum of every sample of a metric in the service's /metrics; with `label` (`sink="bigquery"`), of those that carry it. */
+  async metric(name: string, label?: string): Promise<number> {
     const text = await (await fetch(`${this.baseUrl}/metrics`)).text();
     return text
       .split('\n')
       .filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+      .filter((line) => label === undefined || line.slice(0, line.lastIndexOf(' ')).includes(label))
       .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
   }
 
