@@ -10,7 +10,7 @@ import { startFakeGcs, type LocalFakeGcs } from '../../infra/gcs/fake-gcs.js';
 import { openStore, parseLakeLocation, type LakeStore } from '../../services/lake/index.js';
 import { localDir, repoRoot } from '../../infra/local/paths.js';
 import { startProcess, type ManagedProcess } from '../../infra/local/process.js';
-import { Service } from './service.js';
+import { eachCommitsAgain, Service } from './service.js';
 import { serviceArgs } from './build.js';
 import { startMigratedEmulator } from './emulator-template.js';
 
@@ -23,7 +23,6 @@ import { createKafka, ensureTopics } from '../../services/shared/kafka.js';
 import { afterAll, beforeAll } from 'vitest';
 import { quietLogger } from './lake.js';
 import { WebhookLoad, type LoadOptions } from './load.js';
-import { waitFor } from './wait.js';
 import type { BigQuery } from '@google-cloud/bigquery';
 
 /**
@@ -299,24 +298,8 @@ export class Pipeline {
    * in flight. Fault tests wait for it instead of a fixed time: before a fault, so that it strikes
    * a pipeline that writes; after one, so that traffic that arrived since has been written too.
    */
-  async everyConsumerCommits(timeoutMs = 60_000): Promise<void> {
-    const running = [...this.consumers.values()].flat().filter((s) => s.pid !== undefined);
-    const sinks = ['parquet', 'bigquery'].map((sink) => `sink="${sink}"`);
-    const commits = (s: Service, sink: string) => s.metric('thena_consumer_commits_total', sink).catch(() => 0);
-    // A service restarted meanwhile (a supervised crash) counts from nothing again.
-    const since = (s: Service, sink: string) => {
-      const pid = s.pid;
-      const counted = commits(s, sink);
-      return async () => (await commits(s, sink)) > (s.pid === pid ? await counted : 0);
-    };
-    await Promise.all(
-      running.flatMap((s) =>
-        sinks.map((sink) => {
-          const committed = since(s, sink);
-          return waitFor(`${s.name} to commit in ${sink}`, committed, timeoutMs, 250);
-        }),
-      ),
-    );
+  everyConsumerCommits(timeoutMs = 60_000): Promise<void> {
+    return eachCommitsAgain([...this.consumers.values()].flat(), timeoutMs);
   }
 
   /** Thena-like traffic to this pipeline's ingress at `ratePerSecond`, one body in 25 invalid. Not started. */

@@ -1,6 +1,7 @@
 // One process of the test pipeline (test/support/pipeline.ts): started, stopped, killed and, when
 // supervised, started again after an exit nobody asked for, with its readiness and metrics at hand.
 import { waitUntilReady, type ManagedProcess } from '../../infra/local/process.js';
+import { waitFor } from './wait.js';
 
 /** One process of the pipeline that can be started, stopped and killed again and again. */
 export class Service {
@@ -78,4 +79,26 @@ export class Service {
     this.proc = undefined;
     await proc?.kill();
   }
+}
+
+/**
+ * Waits until each running consumer service of `services` has committed in each of its sinks
+ * since the call (Pipeline.everyConsumerCommits). A service restarted meanwhile (a supervised
+ * crash) counts from nothing again.
+ */
+export async function eachCommitsAgain(services: Service[], timeoutMs: number): Promise<void> {
+  const commits = (s: Service, sink: string) => s.metric('thena_consumer_commits_total', sink).catch(() => 0);
+  const since = (s: Service, sink: string) => {
+    const pid = s.pid;
+    const counted = commits(s, sink);
+    return async () => (await commits(s, sink)) > (s.pid === pid ? await counted : 0);
+  };
+  const running = services.filter((s) => s.pid !== undefined);
+  await Promise.all(
+    running.flatMap((s) =>
+      ['parquet', 'bigquery'].map((sink) =>
+        waitFor(`${s.name} to commit in its ${sink} sink`, since(s, `sink="${sink}"`), timeoutMs, 250),
+      ),
+    ),
+  );
 }
