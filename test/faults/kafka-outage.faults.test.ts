@@ -10,15 +10,17 @@ import { waitFor } from '../support/wait.js';
 
 // Thena retries for about 190 s; the outage that proves the spool must outlast that window, so that
 // an ingress answering 503 instead would have lost deliveries. The relation, not the length, is what
-// the test proves: the sender here retries on Thena's schedule at an eighth of its delays (23.75 s
-// in all; a quarter and 60 s before) and the outage lasts 35 s, longer than that whole window by
-// more than 10 s, which the test asserts.
-const retryDelaysMs = scaledRetryDelaysMs(0.125);
-const outageMs = 35_000;
+// the test proves: the sender here retries on Thena's schedule at a sixteenth of its delays (11.9 s
+// in all; an eighth, a quarter and 60 s before) and the outage lasts 26 s, longer than that whole
+// window by more than 10 s, which the test asserts.
+const retryDelaysMs = scaledRetryDelaysMs(1 / 16);
+const outageMs = 26_000;
 // The consumers' stall bound (KAFKA_STALL_EXIT_MS, 120 s by default, shorter than Thena's window):
 // shortened in the same spirit (30 s before), so that as with the real lengths every consumer gives
-// up on the missing broker, exits and is restarted by its supervisor during the outage, with 20 s of
-// the outage left after the bound.
+// up on the missing broker, exits and is restarted by its supervisor during the outage, with more
+// than 10 s of the outage left after the bound. Not the setting's least (10 s): a consumer restarted
+// after the broker is back must be consuming within the bound, its start and a rebalance that waits
+// out a dead member's 6 s session included, or it would be restarted again.
 const stallMs = 15_000;
 
 describe('Kafka stopped for longer than the sender retries', () => {
