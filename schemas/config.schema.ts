@@ -139,6 +139,15 @@ export const configSchema = {
         "How long a consumer service's sink may go without consuming (not yet in its group, rebalancing, or no answer from Kafka; a rebuild's pause does not count) before the service exits 1, so that its supervisor starts a fresh process, which resumes from the last commit. The cure for a Kafka client that does not recover by itself after the broker hung.",
       'x-expected': 'milliseconds from 10000 to 3600000, e.g. 120000',
     },
+    CONSUMER_RETRY_MAX_MS: {
+      type: 'integer',
+      minimum: 1000,
+      maximum: 600000,
+      default: 30000,
+      description:
+        "The longest wait between two tries of a consumer service's failed write to a sink, or of its connection to Kafka or BigQuery at start: the waits double from half a second up to it, each a random part of its bound. A sink back from an outage is written to again within this long.",
+      'x-expected': 'milliseconds from 1000 to 600000, e.g. 30000',
+    },
     LAKE_DIR: {
       type: 'string',
       minLength: 1,

@@ -2,9 +2,7 @@
 // from Kafka's own jars on Maven Central. No Docker, no tarball: `installKafka` asks Maven for the
 // jars pinned in pom.xml and caches them under .local/, so only the first start downloads.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { localDir, repoRoot } from '../local/paths.js';
@@ -26,16 +24,6 @@ const libDir = join(localDir, `kafka-${kafkaVersion}`, 'lib');
 
 // One jar of each artifact pom.xml lists: a folder from before an artifact was added is topped up.
 const markers = [`kafka_2.13-${kafkaVersion}.jar`, `kafka-tools-${kafkaVersion}.jar`].map((jar) => join(libDir, jar));
-
-/**
- * Kafka's classes as the JVM holds them after a broker's start (AppCDS, a dynamic archive of Java
- * 13 and later), written once by `archiveKafkaClasses`. A JVM that maps them instead of loading
- * and verifying each class from its jar starts a broker with 1.4 CPU-s instead of 2.5 (the
- * short-lived JVM; 2.4 instead of 4.0 with G1), measured on the 2-core machine. An archive that
- * does not fit the JVM (another Java) is ignored by the JVM with a warning in the broker's log.
- */
-const classArchive = join(localDir, `kafka-${kafkaVersion}`, 'classes.jsa');
-const archiveFlags = (): string[] => (existsSync(classArchive) ? [`-XX:SharedArchiveFile=${classArchive}`] : []);
 
 /** Downloads Kafka's jars (broker and tools) once (Maven, ~50 MB); later calls return at once. */
 export async function installKafka(): Promise<string> {
@@ -134,7 +122,6 @@ export async function formatStorage(
   // `--cluster-id=<id>` is one argument: no id can be taken for an option or a missing value.
   await run('java', [
     ...jvmFlags(jvm),
-    ...archiveFlags(),
     '-cp',
     `${lib}/*`,
     'kafka.tools.StorageTool',
@@ -167,42 +154,7 @@ export async function kafkaAnswers(brokers: string[]): Promise<boolean> {
  * Formats the storage on first use, starts the broker, and resolves once it answers a metadata
  * request. Rejects with the log file's path if it exits or is not ready within two minutes.
  */
-export function startKafka(o: KafkaOptions): Promise<LocalKafka> {
-  return launch(o, archiveFlags());
-}
-
-/** A free TCP port on 127.0.0.1, as the system hands them out. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/**
- * Writes the class archive (`classArchive`) once: a broker started on free ports in a scratch
- * folder, stopped once it answers, dumps the classes it loaded as it exits. Written under another
- * name and renamed, so that an install cut off midway leaves no partial archive.
- */
-export async function archiveKafkaClasses(): Promise<void> {
-  if (existsSync(classArchive)) return;
-  const dataDir = mkdtempSync(join(tmpdir(), 'kafka-classes-'));
-  const partial = `${classArchive}.${process.pid}.partial`;
-  try {
-    const kafka = await launch({ dataDir, port: await freePort(), controllerPort: await freePort(), fresh: true }, [
-      `-XX:ArchiveClassesAtExit=${partial}`,
-    ]);
-    await kafka.stop();
-    if (!existsSync(partial)) throw new Error(`the JVM wrote no class archive (${join(dataDir, 'kafka.log')})`);
-    renameSync(partial, classArchive);
-  } finally {
-    rmSync(partial, { force: true });
-  }
-  rmSync(dataDir, { recursive: true, force: true });
-}
-
-async function launch(o: KafkaOptions, archive: string[]): Promise<LocalKafka> {
+export async function startKafka(o: KafkaOptions): Promise<LocalKafka> {
   const lib = await installKafka();
   const pidFile = join(o.dataDir, 'kafka.pid');
   killStale(pidFile);
@@ -221,7 +173,6 @@ async function launch(o: KafkaOptions, archive: string[]): Promise<LocalKafka> {
       `-Xms${heap}`,
       `-Xmx${heap}`,
       ...jvmFlags(o.jvm),
-      ...archive,
       '-Djava.awt.headless=true',
       `-Dlog4j2.configurationFile=${join(here, 'log4j2.yaml')}`,
       '-cp',

@@ -2,7 +2,7 @@
 // Maven, the BigQuery emulator into a virtualenv, fake-gcs-server built from the Go module proxy,
 // DuckDB's httpfs extension from PyPI, promtool for the alert rules' tests, Chromium for the
 // report's), so later starts are fast and offline. Idempotent.
-import { archiveKafkaClasses, installKafka, kafkaVersion } from '../kafka/kafka.js';
+import { installKafka, kafkaVersion } from '../kafka/kafka.js';
 import { installEmulator } from '../bigquery-emulator/emulator.js';
 import { installPromtool } from '../observability/promtool.js';
 import { installChromium } from '../report/chromium.js';
@@ -11,7 +11,7 @@ import { duckdbVersion, installDuckdbExtensions } from '../duckdb/extensions.js'
 
 const started = Date.now();
 const [kafka, emulator, promtool, chromium, fakeGcs, httpfs] = await Promise.allSettled([
-  installKafka().then(archiveKafkaClasses),
+  installKafka(),
   installEmulator(),
   installPromtool(),
   installChromium(),

@@ -19,6 +19,7 @@ export interface FollowTableOptions {
   publish: (m: OutgoingMessage) => Promise<void>;
   limits: RollLimits;
   sessionTimeoutMs?: number;
+  retryMaxMs?: number;
   registry: Registry;
   logger: Logger;
   /** A sink failure retrying cannot fix: the service should restart from its last commit. */
@@ -45,6 +46,7 @@ export async function followTable(o: FollowTableOptions) {
         metrics,
         limits: o.limits,
         ...(o.sessionTimeoutMs ? { sessionTimeoutMs: o.sessionTimeoutMs } : {}),
+        ...(o.retryMaxMs ? { retryMaxMs: o.retryMaxMs } : {}),
         onVersion: (gap) => behind.set({ table: o.table.name, sink: store.sink }, gap),
         onFatal: o.onFatal,
       }),

@@ -23,8 +23,8 @@ import { followTable } from './follow-table.js';
 import type { GenerationFollower } from './runtime/follower.js';
 import { startWatchdog, type Observation } from './watchdog.js';
 
-/** How a service waits for Kafka or BigQuery at start: from about a second up to 30 s between tries. */
-const startupBackoff = { initialMs: 1_000, maxMs: 30_000 };
+/** How a service waits for Kafka or BigQuery at start: from about a second up to CONSUMER_RETRY_MAX_MS between tries. */
+const startupBackoff = (config: Config) => ({ initialMs: 1_000, maxMs: config.CONSUMER_RETRY_MAX_MS });
 
 /**
  * How long one attempt to reach Kafka at start may take. A broker that answers does so within a few
@@ -70,7 +70,7 @@ function withPrivacy(table: TableDefinition, config: Config, logger: Logger): Ta
 async function connectPublisher(clientId: string, config: Config, logger: Logger) {
   const newProducer = () => createProducer(createKafka({ clientId, ...kafkaConnection(config), logger }));
   const producer = await keepTrying(() => connectFresh(newProducer, connectDeadlineMs), {
-    ...startupBackoff,
+    ...startupBackoff(config),
     onRetry: (err, waitMs, attempt) =>
       logger.warn(
         { brokers: config.KAFKA_BROKERS, err: (err as Error).message, attempt, retryInMs: waitMs },
@@ -106,7 +106,7 @@ async function buildStores(table: TableDefinition, config: Config, registry: Reg
     // An emulator (npm start's, compose's) starts empty: the bucket is made here.
     const bucket = lake.location;
     await keepTrying(() => ensureBucket(bucket), {
-      ...startupBackoff,
+      ...startupBackoff(config),
       retryIf: () => true,
       onRetry: (err, waitMs) =>
         logger.warn({ err: (err as Error).message, retryInMs: waitMs }, 'the GCS emulator is not reachable; waiting'),
@@ -127,7 +127,7 @@ async function buildStores(table: TableDefinition, config: Config, registry: Reg
           partitionExpirationDays: config.BIGQUERY_PARTITION_EXPIRATION_DAYS,
         }),
       {
-        ...startupBackoff,
+        ...startupBackoff(config),
         retryIf: isRetryable,
         onRetry: (err, waitMs) =>
           logger.warn(
@@ -217,6 +217,7 @@ async function main(): Promise<void> {
       maxAgeMs: config.LAKE_FILE_MAX_AGE_SECONDS * 1000,
     },
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    retryMaxMs: config.CONSUMER_RETRY_MAX_MS,
     registry,
     logger,
     onFatal: (err) => {

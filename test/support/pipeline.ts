@@ -368,6 +368,11 @@ export const busyConsumers = {
   LAKE_FILE_MAX_AGE_SECONDS: '2',
   BIGQUERY_BATCH_MAX_AGE_MS: '2000',
   KAFKA_SESSION_TIMEOUT_MS: '6000',
+  // Retries of a sink or of Kafka at start wait at most 2 s (30 s by default): after an outage the
+  // test waits for every consumer to write again, which otherwise took up to a random part of 30 s
+  // for each of them (emulator-outage 46–68 s). What the faults prove (retried until it passes,
+  // nothing lost or doubled) does not depend on how long the waits between tries are.
+  CONSUMER_RETRY_MAX_MS: '2000',
 };
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -17,6 +17,8 @@ export class PartitionRetries {
       consumer: Consumer;
       topic: string;
       sinkLabel: { sink: string };
+      /** The longest wait between two tries. */
+      maxMs: number;
       metrics: ConsumerMetrics;
       logger: Logger;
     },
@@ -26,7 +28,7 @@ export class PartitionRetries {
   later(b: PartitionBuffer, batch: Batch, err: unknown): void {
     b.restore(batch);
     b.attempts++;
-    const wait = backoffMs(b.attempts, { initialMs: 500, maxMs: 30_000 });
+    const wait = backoffMs(b.attempts, { initialMs: 500, maxMs: this.o.maxMs });
     b.retryAt = Date.now() + wait;
     if (!this.paused.has(batch.partition)) {
       this.o.consumer.pause([{ topic: this.o.topic, partitions: [batch.partition] }]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
-import { isRebalanceError } from './runtime.js';
+import { isRebalanceError } from './offsets.js';
 import { fetchWaitMs } from './fetch.js';
 
 // The shape kafkajs gives a broker's error answer: a KafkaJSError carrying the protocol type.

@@ -29,8 +29,6 @@ import { halves, joined, maxTries, withoutRows } from './narrow.js';
 import { GroupMembership, type Readiness } from './membership.js';
 import { fetchMinBytes, fetchWaitMs } from './fetch.js';
 
-export { isRebalanceError };
-
 export interface RuntimeOptions {
   /** The table to fill: its consumer (service name, topic, flattener) and its fact key. */
   table: TableDefinition;
@@ -45,6 +43,8 @@ export interface RuntimeOptions {
   metrics: ConsumerMetrics;
   limits: RollLimits;
   sessionTimeoutMs?: number;
+  /** The longest wait between two tries of a failed sink write (CONSUMER_RETRY_MAX_MS, 30 s). */
+  retryMaxMs?: number;
   /** Facts remembered per partition to skip repeats of cumulative payloads. */
   suppressionSize?: number;
   /**
@@ -143,6 +143,7 @@ class ConsumerRuntime implements RunningConsumer {
       consumer: this.consumer,
       topic: this.topic,
       sinkLabel: this.sinkLabel,
+      maxMs: o.retryMaxMs ?? 30_000,
       metrics: o.metrics,
       logger: this.log,
     });
@@ -191,8 +192,7 @@ class ConsumerRuntime implements RunningConsumer {
     this.shutdown ??= (async () => {
       this.group.stopping = true;
       clearInterval(this.ticker);
-      // Write and commit what is buffered while still a member of the group (after stop(),
-      // kafkajs can no longer commit), then leave.
+      // Write and commit what is buffered while a member (after stop(), kafkajs cannot commit).
       this.consumer.pause([{ topic: this.topic }]);
       await Promise.allSettled([...this.buffers.values()].map((b) => b.exclusive(() => this.roll(b))));
       await this.consumer.stop();
