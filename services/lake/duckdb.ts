@@ -119,8 +119,12 @@ const vanished = /No such file or directory|No files found that match|HTTP 404|N
 /**
  * Opens the lake, runs `read` on it and closes it; when a file the query listed was removed before
  * it was read (a consumer removing what it never committed, a compaction's grace period ending,
- * retention), opens the lake again and reruns `read`, up to three times. What every one-shot
- * reader (npm run query, the report, the tests' accounting) should use.
+ * retention), opens the lake again and reruns `read`, up to five times. What every one-shot reader
+ * (npm run query, the report, the tests' accounting) should use.
+ *
+ * The tries are spaced (a quarter of a second, doubling): a compaction removes the files of every
+ * day it merged one after another, and a read that fails at once on the first missing file, tried
+ * again at once, had failed three times within the same removal on a busy machine.
  */
 export async function readLake<T>(
   lake: string | LakeStore,
@@ -134,10 +138,11 @@ export async function readLake<T>(
       connection = await openLake(lake, tables);
       return await read(connection);
     } catch (err) {
-      if (attempt >= 3 || !vanished.test((err as Error).message)) throw err;
+      if (attempt >= 5 || !vanished.test((err as Error).message)) throw err;
     } finally {
       connection?.closeSync();
     }
+    await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
   }
 }
 

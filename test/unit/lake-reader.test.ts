@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lakeFilePattern, openLake, openStore } from '../../services/lake/index.js';
+import { lakeFilePattern, openLake, openStore, readLake } from '../../services/lake/index.js';
 import { requestEvents } from '../../tables/catalogue.js';
 import { writeSmallFiles } from '../support/small-files.js';
 
@@ -25,5 +25,43 @@ describe('a lake connection', () => {
     await writeSmallFiles(store, { days: ['2026-10-02'], filesPerDay: 1, requestsPerFile: 1, tables, idDigit: 5 });
     expect(await count()).toBe(18);
     lake.closeSync();
+  });
+
+  it('reads again, after a pause, while files it listed keep vanishing (a compaction removing what it replaced)', async () => {
+    const store = openStore({ kind: 'local', dir: mkdtempSync(join(tmpdir(), 'reader-')) });
+    const tables = [requestEvents];
+    await writeSmallFiles(store, { days: ['2026-10-01'], filesPerDay: 4, requestsPerFile: 1, tables });
+    const files = (await store.list('_generations')).filter((f) => lakeFilePattern.test(f.key.split('/').pop()!));
+    // Each try finds one more file gone, as a reader does in the middle of a removal.
+    const tries: number[] = [];
+    const rows = await readLake(
+      store,
+      async (lake) => {
+        tries.push(Date.now());
+        if (tries.length < 4) {
+          await store.remove(files[tries.length - 1]!.key);
+          throw new Error(`IO Error: Cannot open file "${files[tries.length - 1]!.key}": No such file or directory`);
+        }
+        return Number((await lake.runAndReadAll('SELECT count(*) FROM request_events')).getRowsJS()[0]![0]);
+      },
+      tables,
+    );
+    expect(tries).toHaveLength(4);
+    expect(rows).toBe(6);
+    // Spaced a quarter of a second, then a half, then a whole: not three tries within one removal.
+    expect(tries[3]! - tries[0]!).toBeGreaterThanOrEqual(1_700);
+    // Another error is not a vanished file: no second try.
+    let other = 0;
+    await expect(
+      readLake(
+        store,
+        async () => {
+          other++;
+          throw new Error('Binder Error: no such column');
+        },
+        tables,
+      ),
+    ).rejects.toThrow('Binder Error');
+    expect(other).toBe(1);
   });
 });
