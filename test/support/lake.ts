@@ -38,7 +38,14 @@ export interface LakeFixture {
    */
   consume(
     table: string | TableDefinition,
-    limits?: { maxRows?: number; maxAgeMs?: number; sessionTimeoutMs?: number; topic?: string },
+    limits?: {
+      maxRows?: number;
+      maxAgeMs?: number;
+      sessionTimeoutMs?: number;
+      topic?: string;
+      /** What the service does when it cannot go on (exit, to be restarted); throws by default. */
+      onFatal?: (err: Error) => void;
+    },
     sink?: (table: TableDefinition) => Sink,
   ): Promise<RunningConsumer>;
   /** Publishes a dead-letter message (as the services' sinks do). */
@@ -126,9 +133,11 @@ export async function lakeFixture(
         metrics: consumerMetrics(createRegistry(c.service)),
         limits: { maxRows: limits.maxRows ?? 10_000, maxBytes: 64 * 1024 * 1024, maxAgeMs: limits.maxAgeMs ?? 500 },
         sessionTimeoutMs: limits.sessionTimeoutMs,
-        onFatal: (err) => {
-          throw err;
-        },
+        onFatal:
+          limits.onFatal ??
+          ((err) => {
+            throw err;
+          }),
       });
       running.push(consumer);
       return consumer;
