@@ -14,6 +14,8 @@ export class GroupMembership {
   generation = 0;
   rebalancing = false;
   stopping = false;
+  /** kafkajs gave its consumer up after a crash: it has no group left (nothing to pause or fetch). */
+  givenUp = false;
   private joined = false;
   private crashed: string | undefined;
   /** When the broker last answered this member (a join, a heartbeat or a fetch). */
@@ -49,6 +51,7 @@ export class GroupMembership {
       this.joined = false;
       // kafkajs restarts the consumer after a failure it deems retriable; after any other (such as
       // "Failed to find group coordinator" while Kafka is away) it stays stopped for good.
+      if (!payload.restart) this.givenUp = true;
       if (!payload.restart && !this.stopping) on.stoppedForGood(payload.error);
     });
     consumer.on(events.GROUP_JOIN, ({ payload }) => {

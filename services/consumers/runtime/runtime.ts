@@ -193,7 +193,7 @@ class ConsumerRuntime implements RunningConsumer {
       this.group.stopping = true;
       clearInterval(this.ticker);
       // Write and commit what is buffered while a member (after stop(), kafkajs cannot commit).
-      this.consumer.pause([{ topic: this.topic }]);
+      if (!this.group.givenUp) this.consumer.pause([{ topic: this.topic }]);
       await Promise.allSettled([...this.buffers.values()].map((b) => b.exclusive(() => this.roll(b))));
       await this.consumer.stop();
       await this.consumer.disconnect();
