@@ -2,6 +2,8 @@
 // single description: services/shared/config.ts parses the environment with it, the Config type
 // is derived from it, and docs/configuration.md's table is written from its descriptions.
 // `x-expected` is what an operator sees after a bad value; `x-secret` values are never echoed.
+import { kafkaSettings } from './config-kafka.schema.js';
+
 export const configSchema = {
   $id: 'thena-lake/config',
   type: 'object',
@@ -102,52 +104,7 @@ export const configSchema = {
         'comma-separated printable-ASCII tokens, each optionally preceded by workspace=, e.g. "acme=Bearer abc,Bearer def"',
       'x-secret': true,
     },
-    KAFKA_BROKERS: {
-      type: 'array',
-      minItems: 1,
-      items: { type: 'string', pattern: '^[^\\s:,]+:[0-9]{1,5}$' },
-      default: ['127.0.0.1:9092'],
-      description: 'Comma-separated Kafka bootstrap brokers.',
-      'x-expected': 'host:port[,host:port], e.g. 127.0.0.1:9092',
-    },
-    KAFKA_SESSION_TIMEOUT_MS: {
-      type: 'integer',
-      // The broker's group.min.session.timeout.ms (6 s by default) must allow a value below 6000.
-      minimum: 1000,
-      maximum: 300000,
-      default: 30000,
-      description:
-        'How long the group waits for a silent consumer before giving its partitions to another member. Below 6000 the broker must allow it (group.min.session.timeout.ms).',
-      'x-expected': 'milliseconds from 1000 to 300000, e.g. 30000',
-    },
-    KAFKA_REQUEST_TIMEOUT_MS: {
-      type: 'integer',
-      minimum: 1000,
-      maximum: 300000,
-      default: 30000,
-      description:
-        'How long a Kafka client waits for the answer to one request before it counts the request as failed (and retries it): a broker that hangs rather than refuses is noticed after this long.',
-      'x-expected': 'milliseconds from 1000 to 300000, e.g. 30000',
-    },
-    KAFKA_STALL_EXIT_MS: {
-      type: 'integer',
-      minimum: 10000,
-      maximum: 3600000,
-      // Above kafkajs's rebalance timeout (60 s), the longest a healthy rebalance lasts.
-      default: 120000,
-      description:
-        "How long a consumer service's sink may go without consuming (not yet in its group, rebalancing, or no answer from Kafka; a rebuild's pause does not count) before the service exits 1, so that its supervisor starts a fresh process, which resumes from the last commit. The cure for a Kafka client that does not recover by itself after the broker hung.",
-      'x-expected': 'milliseconds from 10000 to 3600000, e.g. 120000',
-    },
-    CONSUMER_RETRY_MAX_MS: {
-      type: 'integer',
-      minimum: 1000,
-      maximum: 600000,
-      default: 30000,
-      description:
-        "The longest wait between two tries of a consumer service's failed write to a sink, or of its connection to Kafka or BigQuery at start: the waits double from half a second up to it, each a random part of its bound. A sink back from an outage is written to again within this long.",
-      'x-expected': 'milliseconds from 1000 to 600000, e.g. 30000',
-    },
+    ...kafkaSettings,
     LAKE_DIR: {
       type: 'string',
       minLength: 1,
