@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../schemas/config.schema.js';
 import { ConfigError, describeVariables, givenVariables, parseConfig } from './config.js';
 
 function problems(env: Record<string, string>): string[] {
@@ -106,6 +107,19 @@ describe('parseConfig', () => {
     ],
   ])('names the variable, the value and the fix: %j', (env, message) => {
     expect(problems(env)).toEqual([message]);
+  });
+
+  // Every bounded integer setting at its limits: taken at each, refused one past each, by name.
+  const bounded = Object.entries(configSchema.properties).flatMap(([name, p]) =>
+    p.type === 'integer' && 'minimum' in p && 'maximum' in p ? [[name, p.minimum, p.maximum] as const] : [],
+  );
+  it.each(bounded)('takes %s at %i and at %i, and nothing past them', (name, min, max) => {
+    expect((parseConfig({ [name]: String(min) }) as Record<string, unknown>)[name]).toBe(min);
+    expect((parseConfig({ [name]: String(max) }) as Record<string, unknown>)[name]).toBe(max);
+    for (const past of [min - 1, max + 1]) {
+      const [problem] = problems({ [name]: String(past) });
+      expect(problem).toMatch(new RegExp(`^${name}: '${past}' `));
+    }
   });
 
   it('reports every bad variable at once', () => {
