@@ -157,6 +157,7 @@ runService('rebuild', async () => {
           force: args.force,
           keepOldMs: args.keepOldMs,
           sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+          retryMaxMs: config.CONSUMER_RETRY_MAX_MS,
           progress: reporter,
         });
         if (report.outcome === 'up to date') {

@@ -43,6 +43,8 @@ export interface RebuildOptions {
    * killed waits this long for the killed run's member to lapse before it can take the partitions.
    */
   sessionTimeoutMs?: number;
+  /** The longest wait between two tries of a failed write (CONSUMER_RETRY_MAX_MS), as for the services. */
+  retryMaxMs?: number;
   progress: Progress;
 }
 
@@ -219,6 +221,7 @@ function runtimeOptions(o: RebuildOptions, generation: number, sink: RuntimeOpti
     logger: o.logger,
     metrics: o.metrics,
     ...(o.sessionTimeoutMs ? { sessionTimeoutMs: o.sessionTimeoutMs } : {}),
+    ...(o.retryMaxMs ? { retryMaxMs: o.retryMaxMs } : {}),
     // Large files while catching up; a short age so commits follow closely near the end.
     limits: { maxRows: 100_000, maxBytes: 64 * 1024 * 1024, maxAgeMs: 1_000 },
     onFatal: (err) => {

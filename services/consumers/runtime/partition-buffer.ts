@@ -62,7 +62,10 @@ export class PartitionBuffer {
     private readonly factKey: (row: Row) => string,
     suppressionSize: number,
   ) {
-    this.written = new LRUCache({ max: suppressionSize });
+    // Bounded by maxSize with each fact counting one, not by `max`: with `max` lru-cache allocates
+    // its whole storage up front, 12 caches of 100,000 entries for a service's six partitions and two
+    // sinks, about 0.1 CPU-s and 20 MB at every start, for facts that mostly never come.
+    this.written = new LRUCache({ maxSize: suppressionSize, sizeCalculation: () => 1 });
   }
 
   /** Runs `fn` after everything queued before it: batches and timed rolls never interleave. */

@@ -3,6 +3,7 @@
 // has passed, while the other partitions and sinks go on. Such failures are waited out for as long
 // as they last and never dead-lettered: an outage is not the message's fault.
 import type { Consumer } from 'kafkajs';
+import { kafkaSettings } from '../../../schemas/config-kafka.schema.js';
 import { backoffMs } from '../../shared/retry.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ConsumerMetrics } from './metrics.js';
@@ -17,8 +18,8 @@ export class PartitionRetries {
       consumer: Consumer;
       topic: string;
       sinkLabel: { sink: string };
-      /** The longest wait between two tries. */
-      maxMs: number;
+      /** The longest wait between two tries (CONSUMER_RETRY_MAX_MS); unset, that setting's default. */
+      maxMs: number | undefined;
       metrics: ConsumerMetrics;
       logger: Logger;
     },
@@ -28,7 +29,8 @@ export class PartitionRetries {
   later(b: PartitionBuffer, batch: Batch, err: unknown): void {
     b.restore(batch);
     b.attempts++;
-    const wait = backoffMs(b.attempts, { initialMs: 500, maxMs: this.o.maxMs });
+    const maxMs = this.o.maxMs ?? kafkaSettings.CONSUMER_RETRY_MAX_MS.default;
+    const wait = backoffMs(b.attempts, { initialMs: 500, maxMs });
     b.retryAt = Date.now() + wait;
     if (!this.paused.has(batch.partition)) {
       this.o.consumer.pause([{ topic: this.o.topic, partitions: [batch.partition] }]);

@@ -43,7 +43,7 @@ export interface RuntimeOptions {
   metrics: ConsumerMetrics;
   limits: RollLimits;
   sessionTimeoutMs?: number;
-  /** The longest wait between two tries of a failed sink write (CONSUMER_RETRY_MAX_MS, 30 s). */
+  /** The longest wait between two tries of a failed sink write (CONSUMER_RETRY_MAX_MS; its default if unset). */
   retryMaxMs?: number;
   /** Facts remembered per partition to skip repeats of cumulative payloads. */
   suppressionSize?: number;
@@ -143,7 +143,7 @@ class ConsumerRuntime implements RunningConsumer {
       consumer: this.consumer,
       topic: this.topic,
       sinkLabel: this.sinkLabel,
-      maxMs: o.retryMaxMs ?? 30_000,
+      maxMs: o.retryMaxMs,
       metrics: o.metrics,
       logger: this.log,
     });
