@@ -1,4 +1,4 @@
-"""Starts local-bigquery with one correction and one saving.
+"""Starts local-bigquery with one correction and two savings.
 
 The correction: a write stream's calls are taken in turn.
 
@@ -19,14 +19,22 @@ the values), each a catalog query; on a busy pipeline (a few appends a second) t
 the emulator's CPU. A column added by a migration is seen by the next call, as BigQuery's own
 write streams see a new schema only after a while.
 
-Both wrap the module's own functions and then run its own command line, so the pinned package is
+The second saving: an append looks its table up by asking DuckDB for the table itself (`SELECT *
+... LIMIT 0`, about 2 ms) instead of listing the catalog's tables and views to find it (about 15 ms
+of CPU on the fault suite's dataset, more than the insert). A table that the quick look does not
+find is looked up the emulator's own way, which answers "not found" as before. The own way also
+drops a table whose expiration has passed; the pipeline sets no table expiration.
+
+All wrap the module's own functions and then run its own command line, so the pinned package is
 used as installed.
 """
 
 import sys
 import threading
 
+import duckdb
 from local_bigquery.catalog import tabledata, tables
+from local_bigquery.engine import database
 from local_bigquery.grpc import write
 
 _guard = threading.Lock()
@@ -67,6 +75,21 @@ def columns_once_per_call(project_id, dataset_id, table_id):
     return known[key]
 
 
+_load = tabledata.load
+
+
+def load_for_append(project_id, dataset_id, table_id):
+    if getattr(_call, "columns", None) is None:
+        return _load(project_id, dataset_id, table_id)
+    try:
+        with database.cursor() as cur:
+            cur.sql(f"SELECT * FROM {tables.name(project_id, dataset_id, table_id)} LIMIT 0")
+    except duckdb.Error:
+        return _load(project_id, dataset_id, table_id)
+    # insert_all, the caller, uses the lookup only to answer "not found".
+    return None
+
+
 def append_call(requests):
     # gRPC runs a call's response iterator on one of its threads from start to end.
     _call.columns = {}
@@ -77,12 +100,13 @@ def append_call(requests):
 
 
 # Before the gRPC server module is imported: its table of handlers takes write.append and
-# write.finalize at import. tabledata took `columns` by name.
+# write.finalize at import. tabledata took `columns` and `load` by name.
 write._append = append_in_turn
 write.finalize = finalize_in_turn
 write.append = append_call
 tables.columns = columns_once_per_call
 tabledata.columns = columns_once_per_call
+tabledata.load = load_for_append
 
 from local_bigquery.cli import main  # noqa: E402
 
