@@ -79,6 +79,7 @@ _load = tabledata.load
 
 
 def load_for_append(project_id, dataset_id, table_id):
+    # Outside an AppendRows call (its memo of columns unset), the emulator's own lookup.
     if getattr(_call, "columns", None) is None:
         return _load(project_id, dataset_id, table_id)
     try:

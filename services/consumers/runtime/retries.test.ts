@@ -1,6 +1,6 @@
 // A failed write's retries: the partition pauses once, waits grow up to CONSUMER_RETRY_MAX_MS and
 // never past it, and the partition resumes after the write that succeeds.
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { kafkaSettings } from '../../../schemas/config-kafka.schema.js';
 import { createLogger } from '../../shared/logger.js';
 import { PartitionBuffer } from './partition-buffer.js';
@@ -30,14 +30,17 @@ function waits(retries: PartitionRetries, attempts: number): { b: PartitionBuffe
   b.add({ offset: '7', value: null, retryCount: 0 }, []);
   const out: number[] = [];
   for (let i = 0; i < attempts; i++) {
-    const before = Date.now();
     retries.later(b, b.take()!, new Error('unavailable'));
-    out.push(b.retryAt - before);
+    out.push(b.retryAt - Date.now());
   }
   return { b, waits: out };
 }
 
 describe('PartitionRetries', () => {
+  // The clock stands still, so that each wait is read exactly from when the retry is due.
+  beforeEach(() => void vi.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => void vi.useRealTimers());
+
   it('waits at most the configured bound, and reaches towards it', () => {
     const { retries, calls } = retriesOf(2_000);
     const { b, waits: w } = waits(retries, 40);
