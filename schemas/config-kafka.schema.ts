@@ -9,6 +9,53 @@ export const kafkaSettings = {
     description: 'Comma-separated Kafka bootstrap brokers.',
     'x-expected': 'host:port[,host:port], e.g. 127.0.0.1:9092',
   },
+  KAFKA_SSL: {
+    type: 'boolean',
+    default: false,
+    description:
+      "Connect to Kafka over TLS, checking the brokers' certificates (against KAFKA_SSL_CA_FILE, or the public CAs Node trusts when unset). Managed services (Google's, Confluent Cloud) need it.",
+    'x-expected': 'true or false',
+  },
+  KAFKA_SSL_CA_FILE: {
+    type: 'string',
+    minLength: 1,
+    description:
+      "A PEM file of the CA certificates that signed the brokers' certificates, for a cluster with a private CA. Unset: the public CAs Node trusts. Needs KAFKA_SSL=true.",
+    'x-expected': 'the path of a PEM file, e.g. /etc/kafka/ca.pem',
+  },
+  KAFKA_SSL_CERT_FILE: {
+    type: 'string',
+    minLength: 1,
+    description:
+      "The client's certificate (PEM) for a cluster that authenticates clients by TLS certificate (mTLS); with KAFKA_SSL_KEY_FILE and KAFKA_SSL=true.",
+    'x-expected': 'the path of a PEM file, e.g. /etc/kafka/client.pem',
+  },
+  KAFKA_SSL_KEY_FILE: {
+    type: 'string',
+    minLength: 1,
+    description: "The private key (PEM, unencrypted) of KAFKA_SSL_CERT_FILE's certificate.",
+    'x-expected': 'the path of a PEM file, e.g. /etc/kafka/client-key.pem',
+  },
+  KAFKA_SASL_MECHANISM: {
+    type: 'string',
+    enum: ['plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer'],
+    description:
+      "How clients authenticate to Kafka. plain and the SCRAM ones take KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD; oauthbearer takes its tokens from Google's Application Default Credentials (Google Cloud's Managed Service for Apache Kafka). plain and oauthbearer send their secret as it is, so they need KAFKA_SSL=true. Unset: no authentication.",
+    'x-expected': 'one of plain, scram-sha-256, scram-sha-512, oauthbearer',
+  },
+  KAFKA_SASL_USERNAME: {
+    type: 'string',
+    minLength: 1,
+    description: 'The user of KAFKA_SASL_MECHANISM plain or scram-sha-*.',
+    'x-expected': 'a user name, e.g. thena-lake',
+  },
+  KAFKA_SASL_PASSWORD: {
+    type: 'string',
+    minLength: 1,
+    description: "KAFKA_SASL_USERNAME's password. Secret: never logged.",
+    'x-expected': 'the password given with the user name',
+    'x-secret': true,
+  },
   KAFKA_SESSION_TIMEOUT_MS: {
     type: 'integer',
     // The broker's group.min.session.timeout.ms (6 s by default) must allow a value below 6000.

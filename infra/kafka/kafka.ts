@@ -59,7 +59,54 @@ export interface KafkaOptions {
    * figure measured against the broker is not one against a slower broker.
    */
   jvm?: 'server' | 'short-lived';
+  /** Listeners with TLS and SASL beside the plaintext one (tests of a secured cluster). */
+  secured?: SecuredListeners;
 }
+
+/**
+ * A SASL_SSL listener that takes PLAIN, SCRAM-SHA-512 (the users' credentials are written when the
+ * storage is formatted) and OAUTHBEARER in Kafka's unsecured mode (unsigned tokens, for tests), and
+ * an SSL listener that requires a client certificate (mTLS). Both present `keystore` (a PEM key and
+ * certificate) and trust `truststore` (a PEM CA).
+ */
+export interface SecuredListeners {
+  saslSslPort: number;
+  mtlsPort: number;
+  keystore: string;
+  truststore: string;
+  users: { name: string; password: string }[];
+  /** connections.max.reauth.ms of the SASL listener: a session re-authenticates within this long. */
+  reauthMs?: number;
+}
+
+/** The server.properties lines of the secured listeners (see SecuredListeners). */
+function securedProperties(s: SecuredListeners): string[] {
+  const jaas = (module: string, options = '') => `${module} required${options};`;
+  const plainUsers = s.users.map((u) => ` user_${u.name}="${u.password}"`).join('');
+  return [
+    'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512,OAUTHBEARER',
+    `listener.name.sasl_ssl.plain.sasl.jaas.config=${jaas('org.apache.kafka.common.security.plain.PlainLoginModule', plainUsers)}`,
+    `listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=${jaas('org.apache.kafka.common.security.scram.ScramLoginModule')}`,
+    // With no validator configured, Kafka checks OAUTHBEARER tokens in its unsecured mode: unsigned
+    // JWTs (alg none) whose exp and sub it reads.
+    `listener.name.sasl_ssl.oauthbearer.sasl.jaas.config=${jaas('org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule', ' unsecuredLoginStringClaim_sub="broker"')}`,
+    // Per listener and mechanism, as Kafka reads it (KIP-368).
+    ...(s.reauthMs
+      ? ['plain', 'scram-sha-512', 'oauthbearer'].map(
+          (m) => `listener.name.sasl_ssl.${m}.connections.max.reauth.ms=${s.reauthMs}`,
+        )
+      : []),
+    'ssl.keystore.type=PEM',
+    `ssl.keystore.location=${s.keystore}`,
+    'ssl.truststore.type=PEM',
+    `ssl.truststore.location=${s.truststore}`,
+    'listener.name.mtls.ssl.client.auth=required',
+  ];
+}
+
+/** The `--add-scram` arguments that give the users SCRAM-SHA-512 credentials at format time. */
+const scramArguments = (s: SecuredListeners | undefined): string[] =>
+  (s?.users ?? []).flatMap((u) => ['--add-scram', `SCRAM-SHA-512=[name=${u.name},password=${u.password}]`]);
 
 /** The JVM flags of each `jvm` choice, for the broker and the storage tool. */
 const jvmFlags = (jvm: KafkaOptions['jvm'] = 'server'): string[] =>
@@ -72,15 +119,21 @@ export interface LocalKafka {
 }
 
 export function serverProperties(o: KafkaOptions): string {
+  const s = o.secured;
+  const listeners = [
+    `PLAINTEXT://127.0.0.1:${o.port}`,
+    ...(s ? [`SASL_SSL://127.0.0.1:${s.saslSslPort}`, `MTLS://127.0.0.1:${s.mtlsPort}`] : []),
+  ];
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${o.controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${o.port}`,
+    `listeners=${[...listeners, `CONTROLLER://127.0.0.1:${o.controllerPort}`].join(',')}`,
+    `advertised.listeners=${listeners.join(',')}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${s ? ',SASL_SSL:SASL_SSL,MTLS:SSL' : ''}`,
+    ...(s ? securedProperties(s) : []),
     `log.dirs=${join(o.dataDir, 'state')}`,
     // Topics are created explicitly by the pipeline (see services/shared/topics.ts).
     'auto.create.topics.enable=false',
@@ -117,6 +170,7 @@ export async function formatStorage(
   propertiesFile: string,
   clusterId: string,
   jvm: KafkaOptions['jvm'] = 'server',
+  secured?: SecuredListeners,
 ): Promise<void> {
   const lib = await installKafka();
   // `--cluster-id=<id>` is one argument: no id can be taken for an option or a missing value.
@@ -129,6 +183,7 @@ export async function formatStorage(
     `--cluster-id=${clusterId}`,
     '--config',
     propertiesFile,
+    ...scramArguments(secured),
   ]);
 }
 
@@ -158,13 +213,18 @@ export async function startKafka(o: KafkaOptions): Promise<LocalKafka> {
   const lib = await installKafka();
   const pidFile = join(o.dataDir, 'kafka.pid');
   killStale(pidFile);
-  await assertPortsFree('kafka', [o.port, o.controllerPort]);
+  await assertPortsFree('kafka', [
+    o.port,
+    o.controllerPort,
+    ...(o.secured ? [o.secured.saslSslPort, o.secured.mtlsPort] : []),
+  ]);
   if (o.fresh) rmSync(join(o.dataDir, 'state'), { recursive: true, force: true });
   mkdirSync(o.dataDir, { recursive: true });
   const props = join(o.dataDir, 'server.properties');
   writeFileSync(props, serverProperties(o));
   const classpath = `${lib}/*`;
-  if (!existsSync(join(o.dataDir, 'state', 'meta.properties'))) await formatStorage(props, newClusterId(), o.jvm);
+  if (!existsSync(join(o.dataDir, 'state', 'meta.properties')))
+    await formatStorage(props, newClusterId(), o.jvm, o.secured);
   const heap = o.heap ?? '768m';
   const proc = startProcess({
     name: `kafka (127.0.0.1:${o.port})`,

@@ -2,7 +2,7 @@
 // that do not exist yet, then exits. The compose file runs it once before the services start.
 import { topics } from '../../schemas/topics.js';
 import { loadConfig } from '../shared/config.js';
-import { createKafka, ensureTopics, kafkaConnection } from '../shared/kafka.js';
+import { commandKafka, ensureTopics, kafkaConnection } from '../shared/kafka.js';
 import { runService } from '../shared/lifecycle.js';
 import { createLogger } from '../shared/logger.js';
 
@@ -10,7 +10,7 @@ runService('create-topics', async () => {
   const config = loadConfig();
   const logger = createLogger('create-topics', config);
   const { created, altered } = await ensureTopics(
-    createKafka({ clientId: 'thena-create-topics', ...kafkaConnection(config), logger }),
+    await commandKafka({ clientId: 'thena-create-topics', ...kafkaConnection(config), logger }),
     Object.values(topics),
   );
   logger.info({ created, altered, existing: Object.values(topics).length - created.length }, 'topics ready');

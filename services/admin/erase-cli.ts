@@ -10,7 +10,7 @@ import { createBigQuery } from '../shared/bigquery.js';
 import { cli, readOptions, type ParsedArguments } from '../shared/cli.js';
 import { ConfigError, loadConfig, type Config } from '../shared/config.js';
 import { controlWriter } from '../shared/control.js';
-import { createKafka, ensureTopics, kafkaConnection } from '../shared/kafka.js';
+import { commandKafka, ensureTopics, kafkaConnection } from '../shared/kafka.js';
 import { createLogger } from '../shared/logger.js';
 import { erasureKey } from '../../schemas/control.js';
 import { topics } from '../../schemas/topics.js';
@@ -73,7 +73,7 @@ const { say, exitWith, commandLine } = cli('erase', { usage, help, parse });
 
 /** On the control topic first, so that a rebuild leaves the subject out even if this run stops midway. */
 async function recordErasure(config: Config, subject: Pick<Args, 'column' | 'value' | 'workspace'>): Promise<void> {
-  const kafka = createKafka({
+  const kafka = await commandKafka({
     clientId: 'thena-erase',
     ...kafkaConnection(config),
     logger: createLogger('erase', config),

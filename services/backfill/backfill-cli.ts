@@ -8,7 +8,7 @@ import { backfillKey, type BackfillRecord } from '../../schemas/control.js';
 import { topics } from '../../schemas/topics.js';
 import { cli, type Cli } from '../shared/cli.js';
 import { ConfigError, givenVariables, loadConfig, type Config } from '../shared/config.js';
-import { createKafka, ensureTopics, kafkaConnection } from '../shared/kafka.js';
+import { commandKafka, ensureTopics, kafkaConnection } from '../shared/kafka.js';
 import { runService } from '../shared/lifecycle.js';
 import { createLogger } from '../shared/logger.js';
 import { help, parseArguments, usage, type BackfillArgs } from './arguments.js';
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   const logger = createLogger('backfill', {
     LOG_LEVEL: givenVariables().has('LOG_LEVEL') ? config.LOG_LEVEL : 'fatal',
   });
-  const kafka = createKafka({ clientId: 'thena-backfill', ...kafkaConnection(config), logger });
+  const kafka = await commandKafka({ clientId: 'thena-backfill', ...kafkaConnection(config), logger });
   const started = Date.now();
   let progressed: BackfillRecord | undefined;
   const interrupted = () => {

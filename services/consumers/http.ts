@@ -3,12 +3,17 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 
+/** Whether the service does its work now, and if not, why. */
+export interface Readiness {
+  ready: boolean;
+  reason?: string;
+}
+
 export async function startConsumerHttp(opts: {
   host: string;
   port: number;
   registry: Registry;
-  /** Whether the service does its work now, and if not, why. */
-  readiness: () => { ready: boolean; reason?: string };
+  readiness: () => Readiness;
 }): Promise<{ app: FastifyInstance; address: string }> {
   const app = Fastify({ logger: false });
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -12,12 +12,20 @@ import { bigQueryGenerations, createWriteClient, migrateOnStart } from '../bigqu
 import { ensureBucket, lakeGenerations, lakeStoreFrom } from '../lake/index.js';
 import { createBigQuery } from '../shared/bigquery.js';
 import { loadConfig, type Config } from '../shared/config.js';
-import { connectFresh, createKafka, createProducer, refusedProducerState, kafkaConnection } from '../shared/kafka.js';
+import {
+  connectFresh,
+  createKafka,
+  createProducer,
+  refusedProducerState,
+  kafkaConnection,
+  type KafkaConnection,
+} from '../shared/kafka.js';
+import { configuredSecurity, describeKafkaError } from '../shared/kafka-security.js';
 import { onShutdown, runService } from '../shared/lifecycle.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { createRegistry } from '../shared/metrics.js';
 import { isRetryable, keepTrying } from '../shared/retry.js';
-import { startConsumerHttp } from './http.js';
+import { startConsumerHttp, type Readiness } from './http.js';
 import { pseudonymizer } from './privacy.js';
 import { followTable } from './follow-table.js';
 import type { GenerationFollower } from './runtime/follower.js';
@@ -67,15 +75,26 @@ function withPrivacy(table: TableDefinition, config: Config, logger: Logger): Ta
  * attempt has a new client and a deadline (connectFresh): a kafkajs client whose connect hung on a
  * stalled broker may never connect again, even once the broker is back.
  */
-async function connectPublisher(clientId: string, config: Config, logger: Logger) {
-  const newProducer = () => createProducer(createKafka({ clientId, ...kafkaConnection(config), logger }));
+async function connectPublisher(
+  clientId: string,
+  connection: KafkaConnection,
+  config: Config,
+  logger: Logger,
+  waiting: (why: string) => void,
+) {
+  const newProducer = () => createProducer(createKafka({ clientId, ...connection, logger }));
   const producer = await keepTrying(() => connectFresh(newProducer, connectDeadlineMs), {
     ...startupBackoff(config),
-    onRetry: (err, waitMs, attempt) =>
+    onRetry: (err, waitMs, attempt) => {
+      // A wrong password or CA is said as such, with the setting to change; the service stays up
+      // (not ready) and tries again, backing off, so that it needs no restart once it is mended.
+      const why = describeKafkaError(err, connection.security?.summary ?? configuredSecurity());
+      waiting(`Kafka is not reachable: ${why}`);
       logger.warn(
-        { brokers: config.KAFKA_BROKERS, err: (err as Error).message, attempt, retryInMs: waitMs },
+        { brokers: config.KAFKA_BROKERS, err: why, attempt, retryInMs: waitMs },
         'Kafka is not reachable; waiting for it before consuming',
-      ),
+      );
+    },
   });
   const publish = async (m: OutgoingMessage) => {
     try {
@@ -197,7 +216,18 @@ async function main(): Promise<void> {
   const table = withPrivacy(declared, config, logger);
   const registry = createRegistry(table.consumer.service);
   const clientId = `thena-${table.consumer.service}`;
-  const publisher = await connectPublisher(clientId, config, logger);
+  const connection = kafkaConnection(config);
+  // Served from the start, so that a service waiting for Kafka or BigQuery says why on /readyz.
+  let starting = 'connecting to Kafka';
+  let readiness = (): Readiness => ({ ready: false, reason: `starting: ${starting}` });
+  const http = await startConsumerHttp({
+    host: config.HOST,
+    port: config.METRICS_PORT,
+    registry,
+    readiness: () => readiness(),
+  });
+  const publisher = await connectPublisher(clientId, connection, config, logger, (why) => (starting = why));
+  starting = 'preparing the sinks';
   const stores = await buildStores(table, config, registry, logger);
   // Kafka answered at start; from here on, a hang is the watchdog's to cure.
   const watchdog = watchFollowers(
@@ -205,7 +235,8 @@ async function main(): Promise<void> {
     config,
     logger,
   );
-  const kafka = createKafka({ clientId, ...kafkaConnection(config), logger });
+  const kafka = createKafka({ clientId, ...connection, logger });
+  starting = 'reading the control topic, joining the consumer groups';
   const following = await followTable({
     table,
     stores,
@@ -226,15 +257,10 @@ async function main(): Promise<void> {
     },
   });
   watchdog.watch(following.followers);
-  const http = await startConsumerHttp({
-    host: config.HOST,
-    port: config.METRICS_PORT,
-    registry,
-    readiness: () => {
-      const notReady = following.followers.map((c) => ({ groupId: c.groupId, ...c.readiness() })).find((r) => !r.ready);
-      return notReady ? { ready: false, reason: `${notReady.groupId}: ${notReady.reason}` } : { ready: true };
-    },
-  });
+  readiness = () => {
+    const notReady = following.followers.map((c) => ({ groupId: c.groupId, ...c.readiness() })).find((r) => !r.ready);
+    return notReady ? { ready: false, reason: `${notReady.groupId}: ${notReady.reason}` } : { ready: true };
+  };
   logger.info(
     { metrics: http.address, sinks: stores.map((s) => s.sink), table: table.name },
     'consumer service started',

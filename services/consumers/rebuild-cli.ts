@@ -14,7 +14,7 @@ import { createBigQuery } from '../shared/bigquery.js';
 import { loadConfig, type Config } from '../shared/config.js';
 import { controlWriter, readControl } from '../shared/control.js';
 import { DeadLetterHeaders } from '../shared/dead-letter.js';
-import { createKafka, createProducer, ensureTopics, kafkaConnection } from '../shared/kafka.js';
+import { commandKafka, createProducer, ensureTopics, kafkaConnection } from '../shared/kafka.js';
 import { runService } from '../shared/lifecycle.js';
 import { createLogger } from '../shared/logger.js';
 import { createRegistry } from '../shared/metrics.js';
@@ -125,7 +125,7 @@ runService('rebuild', async () => {
     ...config,
     LOG_LEVEL: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
   });
-  const kafka = createKafka({ clientId: 'thena-rebuild', ...kafkaConnection(config), logger });
+  const kafka = await commandKafka({ clientId: 'thena-rebuild', ...kafkaConnection(config), logger });
   await ensureTopics(kafka, Object.values(topics));
   const control = await controlWriter(kafka);
   const deadLetters = await deadLetterPublisher(kafka);

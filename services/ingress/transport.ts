@@ -10,6 +10,7 @@ import {
   sendAcknowledged,
   type KafkaConnection,
 } from '../shared/kafka.js';
+import { configuredSecurity, describeKafkaError, securityProblem } from '../shared/kafka-security.js';
 import { keepTrying } from '../shared/retry.js';
 import { topics, type OutgoingMessage, type TopicDeclaration } from '../../schemas/topics.js';
 import type { RoutedMessage } from './publisher.js';
@@ -102,8 +103,9 @@ export class ProducerLane {
           maxMs: 5_000,
           retryIf: () => !closed(),
           onRetry: (err, retryInMs, attempts) => {
-            this.waiting = `not connected: attempt ${attempts} failed (${(err as Error).message})`;
-            logger.warn({ err, attempts, retryInMs }, 'Kafka producer could not connect; retrying with a new one');
+            const why = describeKafkaError(err, configuredSecurity());
+            this.waiting = `not connected: attempt ${attempts} failed (${why})`;
+            logger.warn({ err: why, attempts, retryInMs }, 'Kafka producer could not connect; retrying with a new one');
           },
         },
       );
@@ -153,18 +155,28 @@ function kafkaProbe(opts: {
   let lastOk = 0;
   let lastError = 'connecting to Kafka';
   let probing = false;
+  const security = opts.connection.security?.summary ?? configuredSecurity();
+  let backoffMs = 0;
+  let backoffUntil = 0;
   const probe = async () => {
-    if (probing) return;
+    if (probing || Date.now() < backoffUntil) return;
     probing = true;
     try {
       await client.connect();
       await client.fetchTopicMetadata({ topics: [opts.topic] });
+      backoffMs = 0;
       if (Date.now() - lastOk > 2 * intervalMs) logger.info('Kafka answers: ready');
       lastOk = Date.now();
       await opts.onAnswer?.(client).catch(() => undefined);
     } catch (err) {
-      if (Date.now() - lastOk <= 2 * intervalMs) logger.error({ err }, 'Kafka does not answer: not ready');
-      lastError = `Kafka does not answer: ${(err as Error).message}`;
+      const why = describeKafkaError(err, security);
+      if (Date.now() - lastOk <= 2 * intervalMs) logger.error({ err: why }, 'Kafka does not answer: not ready');
+      lastError = `Kafka does not answer: ${why}`;
+      // A refused password or certificate is not mended by asking every interval: the probe backs
+      // off (up to a minute) until the settings are, and readiness says why meanwhile.
+      if (securityProblem(err, security)) {
+        backoffUntil = Date.now() + (backoffMs = Math.min(60_000, Math.max(intervalMs, backoffMs * 2)));
+      }
       await client.disconnect().catch(() => undefined);
     } finally {
       probing = false;

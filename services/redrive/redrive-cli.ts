@@ -7,7 +7,7 @@ import { bigQueryGenerations } from '../bigquery/index.js';
 import { createBigQuery } from '../shared/bigquery.js';
 import { loadConfig } from '../shared/config.js';
 import { controlWriter, readControl } from '../shared/control.js';
-import { createKafka, createProducer, ensureTopics, kafkaConnection } from '../shared/kafka.js';
+import { commandKafka, createProducer, ensureTopics, kafkaConnection } from '../shared/kafka.js';
 import { runService } from '../shared/lifecycle.js';
 import { createLogger } from '../shared/logger.js';
 import { progress } from '../shared/progress.js';
@@ -43,7 +43,7 @@ runService('redrive', async () => {
     ...config,
     LOG_LEVEL: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
   });
-  const kafka = createKafka({ clientId: 'thena-redrive', ...kafkaConnection(config), logger });
+  const kafka = await commandKafka({ clientId: 'thena-redrive', ...kafkaConnection(config), logger });
   await ensureTopics(kafka, Object.values(topics));
   const producer = createProducer(kafka);
   await producer.connect();

@@ -12,6 +12,14 @@ import kafkajs, {
   type Producer,
 } from 'kafkajs';
 import type { Logger } from './logger.js';
+import {
+  configuredSecurity,
+  kafkaSecurity,
+  securityProblem,
+  type KafkaSecurity,
+  type OAuthOverrides,
+  type SecurityConfig,
+} from './kafka-security.js';
 import type { OutgoingMessage, TopicDeclaration } from '../../schemas/topics.js';
 
 function pinoLogCreator(logger: Logger): logCreator {
@@ -42,24 +50,65 @@ export interface KafkaConnection {
   brokers: string[];
   /** KAFKA_REQUEST_TIMEOUT_MS; 30 s when unset. */
   requestTimeoutMs?: number;
+  /** TLS and SASL (kafka-security.ts); plaintext without credentials when unset. */
+  security?: KafkaSecurity;
 }
 
-/** The connection the configuration describes. */
-export const kafkaConnection = (config: {
-  KAFKA_BROKERS: string[];
-  KAFKA_REQUEST_TIMEOUT_MS: number;
-}): KafkaConnection => ({ brokers: config.KAFKA_BROKERS, requestTimeoutMs: config.KAFKA_REQUEST_TIMEOUT_MS });
+/**
+ * The connection the configuration describes. Throws ConfigError for TLS or SASL settings that
+ * cannot work (kafkaSecurity). `oauth` swaps Google's OAUTHBEARER tokens for a test's.
+ */
+export const kafkaConnection = (
+  config: { KAFKA_BROKERS: string[]; KAFKA_REQUEST_TIMEOUT_MS: number } & SecurityConfig,
+  oauth?: OAuthOverrides,
+): KafkaConnection => ({
+  brokers: config.KAFKA_BROKERS,
+  requestTimeoutMs: config.KAFKA_REQUEST_TIMEOUT_MS,
+  security: kafkaSecurity(config, oauth),
+});
+
+/**
+ * kafkajs re-authenticates a connection this long before its SASL session ends (the broker's
+ * `connections.max.reauth.ms`, or the token's expiry). kafkajs's 10 s would re-authenticate at
+ * every request with tokens that live 10 s; a third of that leaves each session most of its life.
+ */
+const reauthenticationThresholdMs = 3_000;
 
 export function createKafka(opts: { clientId: string; logger: Logger } & KafkaConnection): Kafka {
   return new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
+    ...(opts.security?.ssl ? { ssl: opts.security.ssl } : {}),
+    ...(opts.security?.sasl ? { sasl: opts.security.sasl } : {}),
+    reauthenticationThreshold: reauthenticationThresholdMs,
     logLevel: logLevel.INFO,
     logCreator: pinoLogCreator(opts.logger),
     connectionTimeout: 3000,
     requestTimeout: opts.requestTimeoutMs ?? 30_000,
     retry: { initialRetryTime: 300, retries: 8 },
   });
+}
+
+/**
+ * A client for a command (rebuild, redrive, backfill, erase, topic creation), once one request
+ * through it has shown that the settings work. A wrong password, a CA that does not match or a
+ * plaintext client at a TLS listener ends the command at once with what to change (kafkajs would
+ * retry a closed connection for over a minute first); any other failure, a broker that is
+ * restarting say, is left to the command's own retries.
+ */
+export async function commandKafka(opts: { clientId: string; logger: Logger } & KafkaConnection): Promise<Kafka> {
+  const kafka = createKafka(opts);
+  const admin = kafka.admin({ retry: { retries: 0 } });
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+  } catch (err) {
+    const problem = securityProblem(err, opts.security?.summary ?? configuredSecurity());
+    if (problem) throw new Error(problem, { cause: err });
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+  return kafka;
 }
 
 /**

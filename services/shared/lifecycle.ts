@@ -2,6 +2,7 @@
 // 2, any other start failure exits 1, and shutdown runs once (a second signal does not run it
 // again), in the order the service gives, with a deadline after which the process exits anyway.
 import { ConfigError } from './config.js';
+import { configuredSecurity, securityProblem } from './kafka-security.js';
 import type { Logger } from './logger.js';
 
 export function runService(name: string, start: () => Promise<void>): void {
@@ -9,6 +10,13 @@ export function runService(name: string, start: () => Promise<void>): void {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
       process.exit(2);
+    }
+    // A Kafka setting that cannot work (a wrong password, a CA that does not match) is said in
+    // words that name it, not as a stack.
+    const problem = securityProblem(err, configuredSecurity());
+    if (problem) {
+      process.stderr.write(`${name}: ${problem}\n`);
+      process.exit(1);
     }
     process.stderr.write(`${name} failed to start: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);

@@ -32,6 +32,8 @@ export const ownBrokerPorts = {
   ingress: { port: 29098, controllerPort: 29099 },
   ingressSpool: { port: 29100, controllerPort: 29101 },
   backfill: { port: 29102, controllerPort: 29103 },
+  // With its SASL_SSL and mTLS listeners on the next two ports (kafka-security).
+  secured: { port: 29104, controllerPort: 29105 },
 } as const;
 /** The bucket the integration tests' lakes in object storage live in (each under a prefix of its own). */
 export const testBucket = 'test-lake';
