@@ -49,15 +49,14 @@ describe('the Grafana dashboard', () => {
       },
       logFile: join(localDir, 'test', 'dashboard-consumer.log'),
     });
-    const consumerMetrics = await waitFor(
-      'the consumer’s /metrics',
-      async () => {
-        const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).catch(() => undefined);
-        return res?.ok ? res.text() : undefined;
-      },
+    // Running: ready (its /metrics answers from the start, before the sinks' metrics exist).
+    await waitFor(
+      'the consumer to be ready',
+      async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined))?.status === 200,
       60_000,
       250,
     );
+    const consumerMetrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const exported = new Set(
       [consumerMetrics, await (await fetch(`${ingress.url}/metrics`)).text()]
         .join('\n')

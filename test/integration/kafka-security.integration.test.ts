@@ -3,7 +3,7 @@
 // the file starts. The ingress, a consumer service writing both sinks and `npm run rebuild` run as
 // the image runs them, configured only by the KAFKA_* variables; settings that cannot work fail
 // with the message that names them, fast for a command and without a restart loop for a service.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -112,37 +112,31 @@ const overTls = (mechanism: string, password = user.password) => ({
 
 const logFile = (name: string) => join(dir, 'logs', `${name}.${Date.now()}.log`);
 
-function ingress(settings: Record<string, string>): Service {
-  return new Service(
-    'ingress',
-    () =>
-      startProcess({
-        name: 'ingress',
-        command: process.execPath,
-        args: serviceArgs('ingress/main.ts'),
-        env: { ...env(settings), PORT: String(ports.ingress), INGRESS_AUTH_TOKENS: token },
-        logFile: logFile('ingress'),
-      }),
-    `http://127.0.0.1:${ports.ingress}`,
-    false,
-  );
+/** A service process as the image runs it, on `port`, with the Kafka settings of a test. */
+function service(name: string, args: string[], port: number, own: Record<string, string>) {
+  return (settings: Record<string, string>): Service =>
+    new Service(
+      name,
+      () =>
+        startProcess({
+          name,
+          command: process.execPath,
+          args,
+          env: { ...env(settings), ...own },
+          logFile: logFile(name),
+        }),
+      `http://127.0.0.1:${port}`,
+      false,
+    );
 }
 
-function consumer(settings: Record<string, string>): Service {
-  return new Service(
-    'request-events',
-    () =>
-      startProcess({
-        name: 'request-events',
-        command: process.execPath,
-        args: [...serviceArgs('consumers/main.ts'), 'request-events'],
-        env: { ...env(settings), METRICS_PORT: String(ports.metrics) },
-        logFile: logFile('request-events'),
-      }),
-    `http://127.0.0.1:${ports.metrics}`,
-    false,
-  );
-}
+const ingress = service('ingress', serviceArgs('ingress/main.ts'), ports.ingress, {
+  PORT: String(ports.ingress),
+  INGRESS_AUTH_TOKENS: token,
+});
+const consumer = service('request-events', [...serviceArgs('consumers/main.ts'), 'request-events'], ports.metrics, {
+  METRICS_PORT: String(ports.metrics),
+});
 
 /** Runs one of the project's commands to its end: its exit code, what it printed, how long it took. */
 async function command(entry: string, args: string[], settings: Record<string, string>) {
@@ -157,7 +151,6 @@ async function command(entry: string, args: string[], settings: Record<string, s
     logFile: file,
   });
   const code = await proc.exited;
-  const { readFileSync } = await import('node:fs');
   return { code, output: readFileSync(file, 'utf8'), seconds: (Date.now() - started) / 1000 };
 }
 

@@ -75,7 +75,7 @@ function poll(what: string, read: () => Promise<Snapshot>) {
         if (last && s.count < last.count) violations.push(`${what}: count went down ${last.count} -> ${s.count}`);
         if (last && s.unfilled > last.unfilled)
           violations.push(
-            `${what}: unfilled rows rose ${last.unfilled} -> ${s.unfilled}` +
+            `${what}: unfilled rows rose ${last.unfilled} -> ${s.unfilled} of ${last.count} -> ${s.count}` +
               (s.twice === undefined ? '' : ` (facts the table holds twice: ${last.twice} -> ${s.twice})`),
           );
         if (seenNew && s.unfilled > 0) violations.push(`${what}: old rows again after the new generation`);
