@@ -61,6 +61,26 @@ export interface KafkaOptions {
   jvm?: 'server' | 'short-lived';
   /** Listeners with TLS and SASL beside the plaintext one (tests of a secured cluster). */
   secured?: SecuredListeners;
+  /** One node of a cluster (cluster.ts): its id, the cluster's id and every node's controller port. */
+  cluster?: { nodeId: number; clusterId: string; controllerPorts: number[] };
+}
+
+/** A node's identity and the replication its internal topics get: one node, or a cluster of several. */
+function nodeProperties(o: KafkaOptions): string[] {
+  const c = o.cluster;
+  const voters = (c?.controllerPorts ?? [o.controllerPort]).map((port, i) => `${i + 1}@127.0.0.1:${port}`);
+  // A cluster as production runs it: three copies, two in sync for a write (docs/operations.md).
+  const [replicas, isr] = c ? [Math.min(3, c.controllerPorts.length), 2] : [1, 1];
+  return [
+    `node.id=${c?.nodeId ?? 1}`,
+    `controller.quorum.voters=${voters.join(',')}`,
+    ...(c ? [`default.replication.factor=${replicas}`, `min.insync.replicas=${isr}`] : []),
+    `offsets.topic.replication.factor=${replicas}`,
+    `transaction.state.log.replication.factor=${replicas}`,
+    `transaction.state.log.min.isr=${isr}`,
+    `share.coordinator.state.topic.replication.factor=${replicas}`,
+    `share.coordinator.state.topic.min.isr=${isr}`,
+  ];
 }
 
 /**
@@ -126,8 +146,7 @@ export function serverProperties(o: KafkaOptions): string {
   ];
   return [
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${o.controllerPort}`,
+    ...nodeProperties(o),
     `listeners=${[...listeners, `CONTROLLER://127.0.0.1:${o.controllerPort}`].join(',')}`,
     `advertised.listeners=${listeners.join(',')}`,
     'controller.listener.names=CONTROLLER',
@@ -138,12 +157,7 @@ export function serverProperties(o: KafkaOptions): string {
     // Topics are created explicitly by the pipeline (see services/shared/topics.ts).
     'auto.create.topics.enable=false',
     'num.partitions=1',
-    'offsets.topic.replication.factor=1',
     'offsets.topic.num.partitions=10',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
     // A single local node: no reason to delay the first rebalance.
     'group.initial.rebalance.delay.ms=0',
     // Sessions shorter than the default minimum (6 s) for tests whose consumers die often.
@@ -224,7 +238,7 @@ export async function startKafka(o: KafkaOptions): Promise<LocalKafka> {
   writeFileSync(props, serverProperties(o));
   const classpath = `${lib}/*`;
   if (!existsSync(join(o.dataDir, 'state', 'meta.properties')))
-    await formatStorage(props, newClusterId(), o.jvm, o.secured);
+    await formatStorage(props, o.cluster?.clusterId ?? newClusterId(), o.jvm, o.secured);
   const heap = o.heap ?? '768m';
   const proc = startProcess({
     name: `kafka (127.0.0.1:${o.port})`,

@@ -1,0 +1,87 @@
+// A KRaft cluster on this machine: several nodes, each broker and controller in a JVM of its own
+// from the same jars (kafka.ts), one cluster id, a static quorum of every node's controller. Its
+// internal topics and the topics it creates without a stated factor get three replicas, two of
+// them in sync for a write: the settings docs/operations.md gives for production. For tests of
+// replication, leader changes and a lost controller; `npm start` stays one node.
+import { join } from 'node:path';
+import { newClusterId, startKafka, type KafkaOptions, type LocalKafka } from './kafka.js';
+
+export interface ClusterNode {
+  /** Kafka's node.id: 1, 2, 3 … */
+  readonly id: number;
+  readonly broker: string;
+  /** Whether its JVM is running (started and neither stopped nor killed since). */
+  readonly running: boolean;
+  /** Starts it again on the storage it had; resolves once it answers. */
+  start(): Promise<void>;
+  /** SIGKILL: a machine lost. */
+  kill(): Promise<void>;
+  /** SIGTERM: a controlled shutdown. */
+  stop(): Promise<void>;
+}
+
+export interface LocalCluster {
+  /** Every node's listener, for KAFKA_BROKERS. */
+  readonly brokers: string[];
+  readonly nodes: readonly ClusterNode[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a fresh cluster of `ports.length` nodes (at least three), all at once: a node answers only
+ * once a majority of the quorum is up. Resolves when every node answers.
+ */
+export async function startKafkaCluster(o: {
+  dataDir: string;
+  ports: { port: number; controllerPort: number }[];
+  jvm?: KafkaOptions['jvm'];
+  heap?: string;
+}): Promise<LocalCluster> {
+  if (o.ports.length < 3) throw new Error('a cluster needs three nodes or more');
+  const clusterId = newClusterId();
+  const controllerPorts = o.ports.map((p) => p.controllerPort);
+  const options = (i: number, fresh: boolean): KafkaOptions => ({
+    dataDir: join(o.dataDir, `node-${i + 1}`),
+    ...o.ports[i]!,
+    fresh,
+    heap: o.heap ?? '512m',
+    ...(o.jvm ? { jvm: o.jvm } : {}),
+    cluster: { nodeId: i + 1, clusterId, controllerPorts },
+  });
+  const nodes = o.ports.map((p, i) => {
+    let kafka: LocalKafka | undefined;
+    const node = {
+      id: i + 1,
+      broker: `127.0.0.1:${p.port}`,
+      get running() {
+        return kafka !== undefined;
+      },
+      async start(fresh = false) {
+        if (kafka) throw new Error(`node ${i + 1} is already running`);
+        kafka = await startKafka(options(i, fresh));
+      },
+      async kill() {
+        const k = kafka;
+        kafka = undefined;
+        await k?.process.kill();
+      },
+      async stop() {
+        const k = kafka;
+        kafka = undefined;
+        await k?.stop();
+      },
+    };
+    return node;
+  });
+  const started = await Promise.allSettled(nodes.map((n) => n.start(true)));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.allSettled(nodes.map((n) => n.stop()));
+    throw failed.reason;
+  }
+  return {
+    brokers: nodes.map((n) => n.broker),
+    nodes,
+    stop: async () => void (await Promise.allSettled(nodes.map((n) => n.stop()))),
+  };
+}
