@@ -273,6 +273,18 @@ const unsecuredJwt: TokenFormat = (t, nowMs) => {
   return `${b64({ alg: 'none' })}.${b64({ sub: t.principal, iat: nowMs / 1000, exp: t.expiresAtMs / 1000 })}.`;
 };
 
+/** The SASL_SSL listener with OAUTHBEARER, tokens from `tokens` sent as Kafka's unsecured JWTs. */
+const oauthConnection = (tokens: AccessTokenSource) =>
+  kafkaConnection(
+    parseConfig({
+      KAFKA_BROKERS: `127.0.0.1:${ports.saslSsl}`,
+      KAFKA_SSL: 'true',
+      KAFKA_SSL_CA_FILE: certs.ca,
+      KAFKA_SASL_MECHANISM: 'oauthbearer',
+    }),
+    { tokens, format: unsecuredJwt },
+  );
+
 describe('Kafka with OAUTHBEARER tokens', () => {
   it('keeps traffic flowing across token expiries, re-authenticating, and through a failed token fetch', async () => {
     const lifeMs = 10_000;
@@ -294,15 +306,7 @@ describe('Kafka with OAUTHBEARER tokens', () => {
       issued.push(t);
       return t;
     };
-    const connection = kafkaConnection(
-      parseConfig({
-        KAFKA_BROKERS: `127.0.0.1:${ports.saslSsl}`,
-        KAFKA_SSL: 'true',
-        KAFKA_SSL_CA_FILE: certs.ca,
-        KAFKA_SASL_MECHANISM: 'oauthbearer',
-      }),
-      { tokens: fakeAdc, format: unsecuredJwt },
-    );
+    const connection = oauthConnection(fakeAdc);
     // Every authentication and re-authentication asks the provider for a token: counted.
     const sasl = connection.security!.sasl as { oauthBearerProvider: () => Promise<{ value: string }> };
     const provide = sasl.oauthBearerProvider;
@@ -355,20 +359,9 @@ describe('Kafka with OAUTHBEARER tokens', () => {
   it('says on readiness why no token could be had when the credentials give none', async () => {
     const message =
       "KAFKA_SASL_MECHANISM=oauthbearer: no token from Google's Application Default Credentials: the metadata server answered 503";
-    const connection = kafkaConnection(
-      parseConfig({
-        KAFKA_BROKERS: `127.0.0.1:${ports.saslSsl}`,
-        KAFKA_SSL: 'true',
-        KAFKA_SSL_CA_FILE: certs.ca,
-        KAFKA_SASL_MECHANISM: 'oauthbearer',
-      }),
-      {
-        tokens: async () => {
-          throw new TokenError(message);
-        },
-        format: unsecuredJwt,
-      },
-    );
+    const connection = oauthConnection(async () => {
+      throw new TokenError(message);
+    });
     const transport = kafkaTransport({
       connection,
       probeTopic: topics.requestEvents.name,
