@@ -59,7 +59,11 @@ export interface Sink {
   prepare(partition: number, resumeOffset: string, assignment?: Assignment): Promise<void>;
   /** Makes the rows durable; resolves only once they are. A failure that may pass is thrown retryable. */
   writeBatch(batch: SinkBatch): Promise<WriteResult>;
-  /** Undoes a writeBatch whose offsets could not be committed (the partition moved away meanwhile). */
+  /**
+   * Undoes a writeBatch whose offsets could not be committed (the partition moved away meanwhile,
+   * or the commit failed and the batch will be written again), or makes sure that writing it again
+   * adds no row twice where rows cannot be withdrawn.
+   */
   discard(batch: SinkBatch): Promise<void>;
   close(): Promise<void>;
 }

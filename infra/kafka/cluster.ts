@@ -3,6 +3,7 @@
 // internal topics and the topics it creates without a stated factor get three replicas, two of
 // them in sync for a write: the settings docs/operations.md gives for production. For tests of
 // replication, leader changes and a lost controller; `npm start` stays one node.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newClusterId, startKafka, type KafkaOptions, type LocalKafka } from './kafka.js';
 
@@ -12,6 +13,8 @@ export interface ClusterNode {
   readonly broker: string;
   /** Whether its JVM is running (started and neither stopped nor killed since). */
   readonly running: boolean;
+  /** Its JVM's process id while it runs. */
+  readonly pid: number | undefined;
   /** Starts it again on the storage it had; resolves once it answers. */
   start(): Promise<void>;
   /** SIGKILL: a machine lost. */
@@ -24,7 +27,23 @@ export interface LocalCluster {
   /** Every node's listener, for KAFKA_BROKERS. */
   readonly brokers: string[];
   readonly nodes: readonly ClusterNode[];
+  /**
+   * The node id of the quorum's leader (the active controller) as the nodes last recorded it: the
+   * newest epoch among their `quorum-state` files. Undefined before any node has recorded one.
+   */
+  activeController(): number | undefined;
   stop(): Promise<void>;
+}
+
+/** The newest quorum leader the nodes in `dataDirs` recorded in their `quorum-state` files. */
+function quorumLeader(dataDirs: string[]): number | undefined {
+  const states = dataDirs.flatMap((dir) => {
+    const file = join(dir, 'state', '__cluster_metadata-0', 'quorum-state');
+    if (!existsSync(file)) return [];
+    const s = JSON.parse(readFileSync(file, 'utf8')) as { leaderId: number; leaderEpoch: number };
+    return s.leaderId > 0 ? [s] : [];
+  });
+  return states.sort((a, b) => b.leaderEpoch - a.leaderEpoch)[0]?.leaderId;
 }
 
 /**
@@ -56,6 +75,9 @@ export async function startKafkaCluster(o: {
       get running() {
         return kafka !== undefined;
       },
+      get pid() {
+        return kafka?.process.pid;
+      },
       async start(fresh = false) {
         if (kafka) throw new Error(`node ${i + 1} is already running`);
         kafka = await startKafka(options(i, fresh));
@@ -82,6 +104,7 @@ export async function startKafkaCluster(o: {
   return {
     brokers: nodes.map((n) => n.broker),
     nodes,
+    activeController: () => quorumLeader(o.ports.map((_, i) => options(i, false).dataDir)),
     stop: async () => void (await Promise.allSettled(nodes.map((n) => n.stop()))),
   };
 }

@@ -113,10 +113,11 @@ function servicesEnvironment(infra: Infrastructure): NodeJS.ProcessEnv {
 
 /** Topics, and BigQuery's tables and views, before any service starts. */
 async function prepareTopicsAndTables(config: Config, log: Logger): Promise<void> {
-  const { created, altered } = await ensureTopics(
+  const { created, altered, warnings } = await ensureTopics(
     createKafka({ clientId: 'local-stack', ...kafkaConnection(config), logger: log }),
     Object.values(topics),
   );
+  for (const warning of warnings) log.warn(warning);
   log.info({ created, altered }, 'topics ready');
   // Once here: the consumers creating the tables at once would race, and the emulator refuses the
   // losers (each would exit and be restarted). Each still migrates at start, and finds nothing to do.

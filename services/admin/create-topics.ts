@@ -9,9 +9,10 @@ import { createLogger } from '../shared/logger.js';
 runService('create-topics', async () => {
   const config = loadConfig();
   const logger = createLogger('create-topics', config);
-  const { created, altered } = await ensureTopics(
+  const { created, altered, warnings } = await ensureTopics(
     await commandKafka({ clientId: 'thena-create-topics', ...kafkaConnection(config), logger }),
     Object.values(topics),
   );
+  for (const warning of warnings) logger.warn(warning);
   logger.info({ created, altered, existing: Object.values(topics).length - created.length }, 'topics ready');
 });

@@ -79,6 +79,11 @@ export function rowIdentity(table: TableDeclaration): string[] {
   return [...new Set([...(hasEvent ? ['event_id'] : []), ...table.factKey])];
 }
 
+/** Batches below `offset` are checked against the table before they are written (again). */
+function checkBelowOffset(s: PartitionState, offset: bigint): void {
+  if (s.checkBelow === undefined || s.checkBelow < offset) s.checkBelow = offset;
+}
+
 const absent = (v: unknown) => v === null || v === undefined;
 const identityKey = (identity: readonly string[], row: Record<string, unknown>) =>
   identity.map((c) => (absent(row[c]) ? '\u2205' : String(row[c]))).join('\u0001');
@@ -218,8 +223,7 @@ class StorageWriteSink implements Sink {
     } catch (err) {
       // Appends of this batch before the failure are in the table: whatever writes these messages
       // next (a retry, or the runtime's narrowing of a batch that cannot be written) checks first.
-      const past = BigInt(batch.lastOffset) + 1n;
-      if (s.checkBelow === undefined || s.checkBelow < past) s.checkBelow = past;
+      checkBelowOffset(s, BigInt(batch.lastOffset) + 1n);
       throw err;
     } finally {
       for (const [id, r] of refusedNow) this.refused.set(id, r);
@@ -228,9 +232,12 @@ class StorageWriteSink implements Sink {
     return { refused: [...refusedNow.values()], commitMetadata: claim && JSON.stringify(claim) };
   }
 
-  async discard(_batch: SinkBatch): Promise<void> {
-    // Rows in a committed stream cannot be withdrawn. The partition's next owner finds more rows
-    // in the claimed stream than the commit recorded, and checks those batches against the table.
+  async discard(batch: SinkBatch): Promise<void> {
+    // Rows in a committed stream cannot be withdrawn. Whatever writes these messages next checks
+    // them against the table first: this sink when the commit is tried again (checkBelow), or the
+    // partition's next owner, which finds more rows in the claimed stream than the commit recorded.
+    const s = this.states.get(batch.partition);
+    if (s) checkBelowOffset(s, BigInt(batch.lastOffset) + 1n);
   }
 
   async close(): Promise<void> {
@@ -276,7 +283,7 @@ class StorageWriteSink implements Sink {
       s.abandoned = s.stream.name;
       s.stream = undefined;
     }
-    if (s.checkBelow === undefined || s.checkBelow < checkBelow) s.checkBelow = checkBelow;
+    checkBelowOffset(s, checkBelow);
   }
 
   /**

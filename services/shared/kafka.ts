@@ -224,12 +224,13 @@ export async function sendAcknowledged(
  * Creates each declared topic that does not exist yet, with its partitions and configuration, and
  * brings the declared configuration of existing ones up to date (a retention raised in the
  * declaration reaches a running cluster). Partitions are never changed. Resolves once the broker
- * reports them all; returns the topics created and the settings altered.
+ * reports them all; returns the topics created, the settings altered, and a warning for each topic
+ * with fewer copies than a cluster of three brokers or more should give it (underReplicated).
  */
 export async function ensureTopics(
   kafka: Kafka,
   declarations: readonly TopicDeclaration[],
-): Promise<{ created: string[]; altered: string[] }> {
+): Promise<{ created: string[]; altered: string[]; warnings: string[] }> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -249,10 +250,31 @@ export async function ensureTopics(
       admin,
       declarations.filter((t) => existing.has(t.name)),
     );
-    return { created: missing.map((t) => t.name), altered };
+    const warnings = await underReplicated(admin, declarations);
+    return { created: missing.map((t) => t.name), altered, warnings };
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * The declarations leave the replication factor to the cluster (default.replication.factor), which
+ * is 1 unless someone set it: on a cluster of three brokers or more, a topic with one copy loses
+ * its events with its broker. One warning per such topic, with the fix.
+ */
+async function underReplicated(admin: Admin, declarations: readonly TopicDeclaration[]): Promise<string[]> {
+  const { brokers } = await admin.describeCluster();
+  if (brokers.length < 3) return [];
+  const { topics } = await admin.fetchTopicMetadata({ topics: declarations.map((t) => t.name) });
+  return topics.flatMap(({ name, partitions }) => {
+    const replicas = Math.min(...partitions.map((p) => p.replicas.length));
+    if (replicas > 1) return [];
+    return [
+      `topic ${name} has ${replicas} replica on a cluster of ${brokers.length} brokers: losing one broker loses its ` +
+        'events. Give it three (kafka-reassign-partitions) and set default.replication.factor=3 and ' +
+        'min.insync.replicas=2 on the brokers (docs/operations.md, "Connecting to a secured Kafka")',
+    ];
+  });
 }
 
 // Not among the names Node finds in kafkajs's CommonJS exports: read from the default export.

@@ -4,7 +4,9 @@
 // Every piece can be stopped, killed with SIGKILL and started again.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startKafka, type KafkaOptions, type LocalKafka } from '../../infra/kafka/kafka.js';
+import type { KafkaOptions } from '../../infra/kafka/kafka.js';
+import type { LocalCluster } from '../../infra/kafka/cluster.js';
+import { PipelineKafka } from './pipeline-kafka.js';
 import { emulatorAppendMaxBytes, startEmulator, type LocalEmulator } from '../../infra/bigquery-emulator/emulator.js';
 import { startFakeGcs, type LocalFakeGcs } from '../../infra/gcs/fake-gcs.js';
 import { openStore, parseLakeLocation, type LakeStore } from '../../services/lake/index.js';
@@ -73,6 +75,8 @@ export interface PipelineOptions {
   preload?: { service: string; module: string };
   /** The broker's JVM (infra/kafka/kafka.ts): short-lived for a test file, `server` for a benchmark. */
   jvm?: KafkaOptions['jvm'];
+  /** Three Kafka nodes (ports kafka + 2i, kafkaController + 2i) instead of one. */
+  cluster?: boolean;
 }
 
 export class Pipeline {
@@ -93,9 +97,7 @@ export class Pipeline {
   readonly bq: BigQuery;
   /** What every service of this pipeline is configured with. */
   readonly env: Record<string, string>;
-  private kafka: LocalKafka | undefined;
-  /** The broker is stopped with SIGSTOP (pauseKafka): it holds connections open and answers nothing. */
-  private kafkaPaused = false;
+  private readonly kafka: PipelineKafka;
   private emulator: LocalEmulator | undefined;
   private gcs: LocalFakeGcs | undefined;
 
@@ -105,9 +107,16 @@ export class Pipeline {
     this.lakeDir = join(this.dir, 'lake');
     this.spoolDir = join(this.dir, 'spool');
     this.logDir = join(this.dir, 'logs');
+    this.kafka = new PipelineKafka({
+      dataDir: join(this.dir, 'kafka'),
+      port: ports.kafka,
+      controllerPort: ports.kafkaController,
+      jvm: options.jvm ?? 'short-lived',
+      cluster: options.cluster ?? false,
+    });
     const env = (this.env = {
       HOST: '127.0.0.1',
-      KAFKA_BROKERS: `127.0.0.1:${ports.kafka}`,
+      KAFKA_BROKERS: this.kafka.brokers.join(','),
       BIGQUERY_PROJECT: this.project,
       BIGQUERY_DATASET: this.dataset,
       BIGQUERY_API_ENDPOINT: `http://127.0.0.1:${ports.emulator}`,
@@ -190,7 +199,7 @@ export class Pipeline {
   }
 
   get brokers(): string[] {
-    return [`127.0.0.1:${this.options.ports.kafka}`];
+    return this.kafka.brokers;
   }
 
   /** Fresh state, then the broker and the emulator, the topics, the ingress and one instance of each consumer. */
@@ -226,38 +235,17 @@ export class Pipeline {
     }
   }
 
-  async startKafka(fresh = false): Promise<void> {
-    const { ports } = this.options;
-    this.kafka = await startKafka({
-      jvm: this.options.jvm ?? 'short-lived',
-      dataDir: join(this.dir, 'kafka'),
-      port: ports.kafka,
-      controllerPort: ports.kafkaController,
-      fresh,
-    });
-  }
+  startKafka = (fresh = false) => this.kafka.start(fresh);
+  /** SIGSTOP to the broker: its connections stay open and its requests time out instead of being refused. */
+  pauseKafka = () => this.kafka.pause();
+  resumeKafka = () => this.kafka.resume();
+  stopKafka = () => this.kafka.stop();
 
-  /**
-   * SIGSTOP to the broker: as a stalled broker or a network partition looks to a client, its
-   * connections open and its requests time out instead of being refused.
-   */
-  pauseKafka(): void {
-    if (!this.kafka) throw new Error('Kafka is not running');
-    process.kill(this.kafka.process.pid, 'SIGSTOP');
-    this.kafkaPaused = true;
-  }
-
-  /** SIGCONT: the paused broker goes on where it stopped. */
-  resumeKafka(): void {
-    if (this.kafka && this.kafkaPaused) process.kill(this.kafka.process.pid, 'SIGCONT');
-    this.kafkaPaused = false;
-  }
-
-  async stopKafka(): Promise<void> {
-    // A stopped JVM handles no SIGTERM: resume it first, or the stop waits for its SIGKILL.
-    this.resumeKafka();
-    await this.kafka?.stop();
-    this.kafka = undefined;
+  /** The three nodes of a pipeline started with `cluster`. */
+  get kafkaCluster(): LocalCluster {
+    const c = this.kafka.cluster;
+    if (!c) throw new Error('this pipeline runs one Kafka node, not a cluster');
+    return c;
   }
 
   /**
@@ -333,7 +321,7 @@ export class Pipeline {
     const out = this.services()
       .filter((s) => s.pid !== undefined)
       .map((s) => ({ name: s.name, pid: s.pid! }));
-    if (this.kafka) out.push({ name: 'kafka', pid: this.kafka.process.pid });
+    for (const pid of this.kafka.pids()) out.push({ name: 'kafka', pid });
     if (this.emulator) out.push({ name: 'bigquery-emulator', pid: this.emulator.process.pid });
     if (this.gcs) out.push({ name: 'fake-gcs-server', pid: this.gcs.process.pid });
     return out;

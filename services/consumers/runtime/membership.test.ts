@@ -29,4 +29,20 @@ describe('GroupMembership', () => {
     expect(stopped).toEqual([error]);
     expect(group.readiness()).toMatchObject({ ready: false });
   });
+
+  it('lets nothing started before a crash kafkajs restarts from commit, and writes nothing until the join', () => {
+    const consumer = eventsOnly();
+    const group = new GroupMembership(consumer as never, 6_000, {
+      joined: () => undefined,
+      stoppedForGood: () => undefined,
+    });
+    consumer.emit(consumer.events.GROUP_JOIN, { payload: { memberAssignment: {} } });
+    const before = group.generation;
+    expect(group.rebalancing).toBe(false);
+    consumer.emit(consumer.events.CRASH, { payload: { error: new Error('Not coordinator for group'), restart: true } });
+    expect(group.generation).toBeGreaterThan(before);
+    expect(group.rebalancing).toBe(true);
+    consumer.emit(consumer.events.GROUP_JOIN, { payload: { memberAssignment: {} } });
+    expect(group.rebalancing).toBe(false);
+  });
 });

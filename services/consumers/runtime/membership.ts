@@ -52,6 +52,13 @@ export class GroupMembership {
       // kafkajs restarts the consumer after a failure it deems retriable; after any other (such as
       // "Failed to find group coordinator" while Kafka is away) it stays stopped for good.
       if (!payload.restart) this.givenUp = true;
+      // Restarted, it joins the group again, and its partitions may go to another member: nothing
+      // started before may commit, and nothing is written until the join (a coordinator lost with
+      // its broker is found again only so: offsets.ts).
+      else {
+        this.generation++;
+        this.rebalancing = true;
+      }
       if (!payload.restart && !this.stopping) on.stoppedForGood(payload.error);
     });
     consumer.on(events.GROUP_JOIN, ({ payload }) => {

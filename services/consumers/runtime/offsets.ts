@@ -17,6 +17,23 @@ export function isRebalanceError(err: unknown): boolean {
   return false;
 }
 
+/**
+ * A Kafka failure that may pass: kafkajs marks its errors `retriable` (a lost connection, a
+ * coordinator moving or loading), and wraps the last one in a non-retriable error when its own
+ * retries run out. The one that matters for commits: the group's coordinator lost with its broker.
+ * Commits go to it until the controller fences the broker (broker.session.timeout.ms, 9 s by
+ * default) and after (the broker back, no longer the coordinator), since kafkajs looks for the new
+ * one only when the member joins the group again: when its next heartbeat fails, between batches.
+ */
+export function isPassingKafkaError(err: unknown): boolean {
+  let e = err as { name?: unknown; retriable?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 10; depth++, e = e.cause as typeof e) {
+    if (e.retriable === true) return true;
+    if (e.name !== 'KafkaJSNumberOfRetriesExceeded') return false;
+  }
+  return false;
+}
+
 export class GroupOffsets {
   constructor(
     private readonly o: {

@@ -2,9 +2,8 @@
 // (table, sink), the table's pure flattener, and a sink. Its promises:
 // - offsets of a partition are committed only after the sink made every row up to them durable;
 // - no single message stops a table: a message the flattener rejects or cannot handle, and a batch
-//   the sink cannot write for a reason retrying cannot fix, are narrowed down to the one message
-//   at fault (narrow.ts), which goes to the dead-letter topic (dead-letters.ts) after bounded tries;
-//   the partition moves on only once its record is acknowledged;
+//   the sink cannot write for good, are narrowed down to the one message at fault (narrow.ts), which
+//   goes to the dead-letter topic (dead-letters.ts); the partition moves on once that is acknowledged;
 // - after any rebalance, uncommitted work is dropped and the sink is told where each partition
 //   resumes, so a crash or a move repeats work but never loses or doubles it as stored;
 // - a sink failure that may pass (outage, overload, network: isRetryable) or that is the store's
@@ -21,7 +20,7 @@ import { isEnvironmental, isRetryable } from '../../shared/retry.js';
 import { DeadLetterHeaders } from '../../shared/dead-letter.js';
 import type { ConsumerMetrics } from './metrics.js';
 import { PartitionBuffer, type Batch, type RollLimits } from './partition-buffer.js';
-import { GroupOffsets, isRebalanceError } from './offsets.js';
+import { GroupOffsets, isPassingKafkaError, isRebalanceError } from './offsets.js';
 import { DeadLetters, redrivenFor } from './dead-letters.js';
 import { flattenMessage } from './flatten.js';
 import { PartitionRetries } from './retries.js';
@@ -342,7 +341,8 @@ class ConsumerRuntime implements RunningConsumer {
       // no message is to blame. Anything else may be one message's doing: narrowed down to it.
       return isRetryable(err) || isEnvironmental(err) ? { kind: 'retry', err } : { kind: 'failed', err };
     }
-    if (!(await this.commit(b, batch, written, startedIn))) return { kind: 'stopped' };
+    const committed = await this.commit(b, batch, written, startedIn);
+    if (committed.kind !== 'done') return committed;
     timer();
     this.retries.succeeded(b);
     this.o.metrics.commits.inc(this.sinkLabel);
@@ -366,28 +366,28 @@ class ConsumerRuntime implements RunningConsumer {
   }
 
   /**
-   * Commits the batch's offsets, with what the sink asked to keep (or what it kept last); false
-   * (the write undone) when the group rebalanced meanwhile.
+   * Commits the batch's offsets, with what the sink asked to keep (or what it kept last). When the
+   * commit fails the write is undone (as far as the sink can: see Sink.discard), and the batch is
+   * dropped (a rebalance: whoever owns the partition resumes from the last commit) or tried again.
    */
-  private async commit(b: PartitionBuffer, batch: Batch, written: WriteResult, startedIn: number): Promise<boolean> {
+  private async commit(b: PartitionBuffer, batch: Batch, written: WriteResult, startedIn: number): Promise<Step> {
     const offset = (BigInt(batch.lastOffset) + 1n).toString();
     const metadata = written.commitMetadata ?? b.committed?.metadata ?? null;
     try {
       await this.offsets.commit(b, offset, metadata, startedIn);
-      return true;
+      return { kind: 'done' };
     } catch (err) {
       await this.o.sink.discard(batch);
       // The broker may know of a rebalance before this member does (its join has not happened
-      // yet): the commit is then refused for a stale generation. Either way kafkajs rejoins, and
-      // whoever owns the partition afterwards resumes from the last commit.
+      // yet): the commit is then refused for a stale generation. Either way kafkajs rejoins.
       if (startedIn !== this.group.generation || isRebalanceError(err)) {
-        this.log.warn(
-          { err, partition: batch.partition },
-          'the group rebalanced during the write; discarded it, the messages will be consumed again',
-        );
-        return false;
+        this.log.warn({ err, partition: batch.partition }, 'the group rebalanced during the write; discarded it');
+        return { kind: 'stopped' };
       }
-      // Still the owner, yet the commit failed: kafkajs would not fetch these offsets again, so
+      // A coordinator lost with its broker: the batch waits in the paused partition's buffer, and
+      // kafkajs, no longer blocked by this partition, rejoins the group at its next heartbeat.
+      if (isPassingKafkaError(err)) return { kind: 'retry', err };
+      // Refused for good while still the owner: kafkajs would not fetch these offsets again, so
       // carrying on would skip them. Restart from the last commit instead.
       this.fatal(`could not commit partition ${batch.partition} after writing`, err);
       throw err;
