@@ -93,6 +93,15 @@ export const configSchema = {
         'Bound of the spool in bytes; when full, webhooks get 503. 0 turns the spool off (503 whenever Kafka is late).',
       'x-expected': 'a byte count, e.g. 1073741824 (1 GiB), or 0 for no spool',
     },
+    INGRESS_DRAIN_ON_EXIT_MS: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 3600000,
+      default: 0,
+      description:
+        "How long a stopping ingress keeps publishing its spool to Kafka before it exits, once it no longer takes webhooks. 0: what the spool holds stays on its disk for the next start. Set it where a stopped instance may not come back on the same disk (Kubernetes scaling a StatefulSet down), within the platform's grace period.",
+      'x-expected': 'milliseconds from 0 to 3600000, e.g. 120000',
+    },
     INGRESS_AUTH_TOKENS: {
       type: 'array',
       // Printable ASCII only: anything else could never arrive in an HTTP header.

@@ -20,7 +20,8 @@ export type IngressSettings = Pick<
   | 'INGRESS_RATE_LIMIT_PER_MINUTE'
   | 'INGRESS_REQUEST_TIMEOUT_MS'
   | 'INGRESS_TRUSTED_PROXIES'
->;
+> &
+  Partial<Pick<Config, 'INGRESS_DRAIN_ON_EXIT_MS'>>;
 
 export async function buildApp(deps: {
   config: IngressSettings;
@@ -46,6 +47,7 @@ export async function buildApp(deps: {
   await app.register(publisherPlugin, {
     transport: deps.transport,
     timeoutMs: config.INGRESS_PUBLISH_TIMEOUT_MS,
+    drainOnExitMs: config.INGRESS_DRAIN_ON_EXIT_MS,
     metrics,
     spool: { dir: config.INGRESS_SPOOL_DIR, maxBytes: config.INGRESS_SPOOL_MAX_BYTES },
   });

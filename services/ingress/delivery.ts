@@ -85,8 +85,22 @@ export class Delivery {
     })();
   }
 
-  /** Stops draining, waiting at most `maxWaitMs` for a send in flight. What remains stays spooled. */
-  async stop(maxWaitMs: number): Promise<void> {
+  /**
+   * Stops draining: first lets the drainer empty the spool for up to `drainMs` (new webhooks no
+   * longer arrive), then waits at most `maxWaitMs` for a send in flight. What remains stays spooled.
+   */
+  async stop(maxWaitMs: number, drainMs = 0): Promise<void> {
+    const spool = this.spool;
+    if (spool && spool.depth > 0 && drainMs > 0) {
+      const deadline = Date.now() + drainMs;
+      this.logger.info({ spooled: spool.depth, drainMs }, 'publishing the spool before exiting');
+      while (spool.depth > 0 && Date.now() < deadline) await sleep(100);
+      if (spool.depth > 0)
+        this.logger.warn(
+          { spooled: spool.depth },
+          'the spool could not be published in time (INGRESS_DRAIN_ON_EXIT_MS); it stays on disk for the next start',
+        );
+    }
     this.stopped = true;
     if (this.drainer) await Promise.race([this.drainer, sleep(maxWaitMs)]);
     this.spool?.close();

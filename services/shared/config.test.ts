@@ -25,6 +25,7 @@ describe('parseConfig', () => {
       INGRESS_TRUSTED_PROXIES: [],
       INGRESS_SPOOL_DIR: './data/spool',
       INGRESS_SPOOL_MAX_BYTES: 1073741824,
+      INGRESS_DRAIN_ON_EXIT_MS: 0,
       INGRESS_AUTH_TOKENS: [],
       KAFKA_BROKERS: ['127.0.0.1:9092'],
       KAFKA_SSL: false,

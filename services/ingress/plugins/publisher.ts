@@ -19,13 +19,15 @@ declare module 'fastify' {
 export interface PublisherPluginOptions {
   transport: Transport;
   timeoutMs: number;
+  /** How long a closing app publishes its spool before it stops (INGRESS_DRAIN_ON_EXIT_MS). */
+  drainOnExitMs?: number;
   metrics: IngressMetrics;
   /** Where and how much to spool; no spool when maxBytes is 0. */
   spool: { dir: string; maxBytes: number };
 }
 
 export default fp<PublisherPluginOptions>(
-  async (app: FastifyInstance, { transport, timeoutMs, metrics, spool: spoolOptions }) => {
+  async (app: FastifyInstance, { transport, timeoutMs, drainOnExitMs, metrics, spool: spoolOptions }) => {
     const publisher = new LanePublisher(transport, {
       timeoutMs,
       // Within Kafka's default request size (1 MiB per partition batch is the broker's sweet spot).
@@ -50,7 +52,7 @@ export default fp<PublisherPluginOptions>(
     });
     app.addHook('onClose', async () => {
       await publisher.drain();
-      await delivery.stop(timeoutMs);
+      await delivery.stop(timeoutMs, drainOnExitMs);
       await transport.close();
     });
   },
