@@ -100,8 +100,10 @@ describe('BigQuery sink (real broker, emulator)', () => {
     expect(activityRow!.activity_ts.value).toMatch(/^2023-08-23T21:33:29\.902529(000)?Z$/);
   });
 
-  it('answers the README’s example queries as expected', async () => {
-    const readme = ['README.md', 'docs/bigquery.md'].map((f) => readFileSync(join(repoRoot, f), 'utf8')).join('\n');
+  it('answers the example queries of the README and the docs as expected', async () => {
+    const readme = ['README.md', 'docs/lake.md', 'docs/bigquery.md']
+      .map((f) => readFileSync(join(repoRoot, f), 'utf8'))
+      .join('\n');
     const queries = new Map(
       [...readme.matchAll(/```sql\n-- query: ([\w-]+)\n([\s\S]*?)```/g)].map((m) => [
         m[1]!,

@@ -9,6 +9,7 @@ import YAML from 'yaml';
 import ts from 'typescript';
 import { repoRoot } from '../../infra/local/paths.js';
 import { kafkaVersion } from '../../infra/kafka/kafka.js';
+import { duckdbVersion } from '../../infra/duckdb/extensions.js';
 import { emulatorAppendMaxBytes } from '../../infra/bigquery-emulator/emulator.js';
 import { configSchema } from '../../schemas/config.schema.js';
 import { parseConfig } from '../../services/shared/config.js';
@@ -92,6 +93,9 @@ describe('docker-compose.yml', () => {
     expect(file('infra/bigquery-emulator/Dockerfile')).toContain('requirements.lock');
     expect(services.bigquery.volumes).toContain('bigquery-data:/data');
     expect(file('infra/bigquery-emulator/Dockerfile')).toContain('chown emulator:emulator /data');
+    // The image carries DuckDB's httpfs for the DuckDB inside @duckdb/node-api, where it is looked for.
+    expect(file('Dockerfile')).toContain(`duckdb-extension-httpfs==${duckdbVersion}`);
+    expect(file('Dockerfile')).toContain(`./dist/.local/duckdb/extensions/v${duckdbVersion}/linux_`);
   });
 
   it('runs, in every service of our image, an entry point the build produces', () => {

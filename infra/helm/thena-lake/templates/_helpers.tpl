@@ -61,14 +61,17 @@ capabilities:
 {{- end -}}
 {{- end -}}
 
-{{/* A variable from the chart's Secret; optional, so a key left out leaves it unset. */}}
+{{/*
+A variable from the chart's Secret. Optional, so a key left out leaves it unset, except the
+ingress's tokens: without them it would accept any webhook.
+*/}}
 {{- define "thena-lake.secretVar" -}}
 - name: {{ .name }}
   valueFrom:
     secretKeyRef:
       name: {{ include "thena-lake.secretName" .root }}
       key: {{ .name }}
-      optional: true
+      optional: {{ ne .name "INGRESS_AUTH_TOKENS" }}
 {{- end }}
 
 {{/*
@@ -79,6 +82,7 @@ service ignores the ones it does not use.
 {{- $v := .Values -}}
 {{- if not $v.kafka.brokers }}{{ fail "kafka.brokers is required: the bootstrap brokers, host:port" }}{{ end -}}
 {{- if not $v.bigquery.project }}{{ fail "bigquery.project is required: the Google Cloud project of the dataset" }}{{ end -}}
+{{- if and (not $v.secrets.existingSecret) (not $v.secrets.values.INGRESS_AUTH_TOKENS) }}{{ fail "secrets.values.INGRESS_AUTH_TOKENS is required (the token Thena sends, e.g. \"Bearer …\"), or name a Secret holding it in secrets.existingSecret" }}{{ end -}}
 {{- if not (hasPrefix "gs://" $v.lake.dir) }}{{ fail "lake.dir must be gs://bucket/prefix: a pod's disk is not a lake" }}{{ end -}}
 {{- include "thena-lake.var" (dict "name" "KAFKA_BROKERS" "value" (join "," $v.kafka.brokers)) }}
 {{- include "thena-lake.var" (dict "name" "KAFKA_SSL" "value" $v.kafka.ssl) }}
