@@ -206,6 +206,30 @@ describe('the Helm chart', () => {
     expect(containersOf(ingress)[0].readinessProbe.httpGet.path).toBe('/readyz');
   });
 
+  it('migrates before the services start, on a first install too', () => {
+    // Helm runs pre-install hooks before the chart's other resources exist: the Job's service
+    // account and the chart's Secret are hooks themselves, of a lower weight, so they come first.
+    const hook = (m: Manifest) => m.metadata.annotations?.['helm.sh/hook'] as string | undefined;
+    const weight = (m: Manifest) => Number(m.metadata.annotations?.['helm.sh/hook-weight'] ?? 0);
+    const job = defaults.find((m) => m.kind === 'Job')!;
+    expect(hook(job)).toBe('pre-install,pre-upgrade');
+    expect(containersOf(job).map((c) => c.args[0])).toEqual([
+      'dist/services/admin/create-topics.js',
+      'dist/services/bigquery/migrate-cli.js',
+    ]);
+    const account = defaults.find(
+      (m) => m.kind === 'ServiceAccount' && m.metadata.name === podSpecOf(job).serviceAccountName,
+    )!;
+    const secret = defaults.find((m) => m.kind === 'Secret')!;
+    for (const needed of [account, secret]) {
+      expect(hook(needed), needed.kind).toBe('pre-install,pre-upgrade');
+      expect(weight(needed), needed.kind).toBeLessThan(weight(job));
+    }
+    // The services do not migrate at their own start: the Job has.
+    const env = containersOf(defaults.find((m) => m.kind === 'StatefulSet')!)[0].env as any[];
+    expect(env.find((e) => e.name === 'BIGQUERY_MIGRATE_ON_START').value).toBe('false');
+  });
+
   it('annotates each role’s service account with the roles docs/deploy.md grants it', () => {
     const deploy = readFileSync(join(repoRoot, 'docs/deploy.md'), 'utf8');
     const table = deploy.split('## Least privilege')[1]!.split('\n## ')[0]!;

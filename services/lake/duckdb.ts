@@ -19,10 +19,8 @@ const duckType = (c: ColumnDeclaration): string => {
 export const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** A column as the base view reads it: NULL (or its absentAs value) in files written before it existed. */
-function columnOrAbsent(c: ColumnDeclaration, present: boolean): string {
-  const absent = c.absentAs === undefined ? `CAST(NULL AS ${duckType(c)})` : quote(c.absentAs);
-  if (!present) return `${absent} AS ${c.name}`;
-  return c.absentAs === undefined ? c.name : `COALESCE(${c.name}, ${absent}) AS ${c.name}`;
+function columnOrAbsent(c: ColumnDeclaration): string {
+  return c.absentAs === undefined ? c.name : `COALESCE(${c.name}, ${quote(c.absentAs)}) AS ${c.name}`;
 }
 
 /** DuckDB with the extensions the lake needs, loaded from the folder `npm run infra:install` fills, never downloaded. */
@@ -48,7 +46,8 @@ export async function openDuckDB(store: LakeStore): Promise<DuckDBConnection> {
 /**
  * A SELECT of a table's declared columns from Parquet files (a list, or a glob DuckDB expands at
  * each query): a column declared after some files were written reads as NULL (or its absentAs
- * value) in them; until one file has it, it is in none. `where` may use `filename`.
+ * value) in them, and from the files that have it, including those written after the SELECT was
+ * made. `where` may use `filename`.
  */
 export async function selectDeclared(
   connection: DuckDBConnection,
@@ -62,9 +61,17 @@ export async function selectDeclared(
   const present = new Set(
     (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${read}`)).getRowObjectsJS().map((r) => r.column_name),
   );
-  const columns = table.columns.map((c) => columnOrAbsent(c, present.has(c.name)));
+  // A declared column no file has yet is still read from the files, through an empty relation that
+  // declares it (UNION BY NAME fills it with NULL where a file lacks it): a view defined now must
+  // read it from a file written later, after the glob is expanded again at query time. Columns the
+  // files already have are read as they are, with the files' own types.
+  const missing = table.columns.filter((c) => !present.has(c.name));
+  const declaring = missing.map((c) => `CAST(NULL AS ${duckType(c)}) AS ${c.name}`).join(', ');
+  const from =
+    missing.length === 0 ? read : `(SELECT ${declaring} WHERE false UNION ALL BY NAME SELECT * FROM ${read})`;
+  const columns = table.columns.map(columnOrAbsent);
   if (opts.withFilename) columns.push('filename');
-  return `SELECT ${columns.join(', ')} FROM ${read}${opts.where ? ` WHERE ${opts.where}` : ''}`;
+  return `SELECT ${columns.join(', ')} FROM ${from}${opts.where ? ` WHERE ${opts.where}` : ''}`;
 }
 
 /** The filter that keeps a glob's files to a reader view (visible.ts): nothing skipped, merged files known. */

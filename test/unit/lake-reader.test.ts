@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lakeFilePattern, openLake, openStore, readLake } from '../../services/lake/index.js';
 import { requestEvents } from '../../tables/catalogue.js';
+import type { TableDefinition } from '../../schemas/table.js';
 import { writeSmallFiles } from '../support/small-files.js';
 
 describe('a lake connection', () => {
@@ -24,6 +25,37 @@ describe('a lake connection', () => {
     expect(await count()).toBe(12);
     await writeSmallFiles(store, { days: ['2026-10-02'], filesPerDay: 1, requestsPerFile: 1, tables, idDigit: 5 });
     expect(await count()).toBe(18);
+    lake.closeSync();
+  });
+
+  it('reads a newly declared column from files written after it opened, none of the earlier ones having it', async () => {
+    // A rebuild's new code ships a column: a connection opened before its first file lands must
+    // read it from that file, not as NULL for ever (the rebuild test saw that, now and then).
+    const store = openStore({ kind: 'local', dir: mkdtempSync(join(tmpdir(), 'reader-')) });
+    const v2: TableDefinition = {
+      ...requestEvents,
+      columns: [...requestEvents.columns, { name: 'note', type: 'STRING', mode: 'NULLABLE', description: 'new' }],
+      consumer: {
+        ...requestEvents.consumer,
+        flatten: (m) => {
+          const out = requestEvents.consumer.flatten(m);
+          return out.kind === 'rows' ? { ...out, rows: out.rows.map((r) => ({ ...r, note: 'filled' })) } : out;
+        },
+      },
+    };
+    await writeSmallFiles(store, { days: ['2026-10-01'], filesPerDay: 2, requestsPerFile: 1, tables: [requestEvents] });
+    const lake = await openLake(store, [v2]);
+    const notes = async () =>
+      (await lake.runAndReadAll('SELECT count(*), count(note) FROM request_events')).getRowsJS()[0]!.map(Number);
+    expect(await notes()).toEqual([12, 0]);
+    await writeSmallFiles(store, {
+      days: ['2026-10-02'],
+      filesPerDay: 1,
+      requestsPerFile: 1,
+      tables: [v2],
+      idDigit: 5,
+    });
+    expect(await notes()).toEqual([18, 6]);
     lake.closeSync();
   });
 
