@@ -31,7 +31,7 @@ export function consumerMetrics(registry: Registry) {
     }),
     retries: new Counter({
       name: 'thena_consumer_sink_retries_total',
-      help: 'Sink writes that failed in a way worth retrying (the partition pauses meanwhile).',
+      help: 'Batches kept for another try after a failure that may pass: a sink write, or the commit after it (the partition pauses meanwhile).',
       labelNames: ['sink'] as const,
       registers,
     }),

@@ -1,7 +1,8 @@
-// Sink writes that failed in a way that may pass (an outage, overload, the network): the batch
-// goes back into its partition's buffer and the partition is paused until a backoff with jitter
-// has passed, while the other partitions and sinks go on. Such failures are waited out for as long
-// as they last and never dead-lettered: an outage is not the message's fault.
+// Sink writes (or their commits) that failed in a way that may pass (an outage, overload, the
+// network, a group coordinator that moved): the batch goes back into its partition's buffer and
+// the partition is paused until a backoff with jitter has passed, while the other partitions and
+// sinks go on. Such failures are waited out for as long as they last and never dead-lettered: an
+// outage is not the message's fault.
 import type { Consumer } from 'kafkajs';
 import { kafkaSettings } from '../../../schemas/config-kafka.schema.js';
 import { backoffMs } from '../../shared/retry.js';
@@ -39,7 +40,7 @@ export class PartitionRetries {
     this.o.metrics.retries.inc(this.o.sinkLabel);
     this.o.logger.warn(
       { err, partition: batch.partition, attempt: b.attempts, waitMs: wait },
-      'sink write failed; partition paused, retrying',
+      'the batch was not stored (its write or its commit failed); partition paused, retrying',
     );
   }
 
