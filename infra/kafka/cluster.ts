@@ -69,7 +69,7 @@ export async function startKafkaCluster(o: {
   });
   const nodes = o.ports.map((p, i) => {
     let kafka: LocalKafka | undefined;
-    const node = {
+    return {
       id: i + 1,
       broker: `127.0.0.1:${p.port}`,
       get running() {
@@ -93,7 +93,6 @@ export async function startKafkaCluster(o: {
         await k?.stop();
       },
     };
-    return node;
   });
   const started = await Promise.allSettled(nodes.map((n) => n.start(true)));
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -71,6 +71,6 @@ export class PipelineKafka {
     this.resume();
     await this.single?.stop();
     this.single = undefined;
-    await Promise.all(this.nodes?.nodes.map((n) => n.stop()) ?? []);
+    await this.nodes?.stop();
   }
 }
