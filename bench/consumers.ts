@@ -22,7 +22,7 @@ import { localDir } from '../infra/local/paths.js';
 import { topics } from '../schemas/topics.js';
 import type { TableDeclaration } from '../schemas/table.js';
 import { classify } from '../services/ingress/webhook.js';
-import { eventEnvelope } from '../services/ingress/envelope.js';
+import { eventMessage } from '../services/ingress/envelope.js';
 import { createKafka, createProducer, ensureTopics } from '../services/shared/kafka.js';
 import { createLogger } from '../services/shared/logger.js';
 import { createRegistry } from '../services/shared/metrics.js';
@@ -68,7 +68,8 @@ const cpuSeconds = (from: NodeJS.CpuUsage) => {
   return (user + system) / 1e6;
 };
 
-function envelopes(): { key: string; value: string }[] {
+/** The records the ingress would write for them: key, envelope and summary header. */
+function envelopes(): { key: string; value: string; headers?: Record<string, string> }[] {
   const base = Date.parse('2026-11-01T00:00:00Z');
   return Array.from({ length: eventCount }, (_, i) => {
     const activity = Array.from({ length: activityPerEvent }, (_, j) => ({
@@ -86,7 +87,7 @@ function envelopes(): { key: string; value: string }[] {
     });
     const result = classify(JSON.stringify(body));
     if (result.kind !== 'accepted') throw new Error('bench body rejected');
-    return { key: result.requestId, value: eventEnvelope(result, new Date()) };
+    return { key: result.requestId, ...eventMessage(result, new Date()) };
   });
 }
 
@@ -206,6 +207,7 @@ async function main() {
           partition: 0,
           offset: String(i),
           value: m.value,
+          header: (name) => m.headers?.[name],
         });
         return out.kind === 'rows' ? out.rows : [];
       });

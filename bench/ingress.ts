@@ -120,7 +120,8 @@ interface ToolFigures {
 /**
  * Kafka's own ProducerPerformance (kafka-tools jar) with the ingress's producer settings, sending
  * envelopes of the same sample (as many distinct as the load uses, up to 1,000). Its records have
- * no key, so the Java client's sticky partitioner fills one partition's batch at a time.
+ * no key, so the Java client's sticky partitioner fills one partition's batch at a time, and no
+ * headers (the tool sends none), so they are the ingress's records less its summary header.
  */
 async function producerPerformance(brokers: string[], records: number): Promise<ToolFigures> {
   const lib = await installKafka();
@@ -134,6 +135,7 @@ async function producerPerformance(brokers: string[], records: number): Promise<
         requestId: String(10_000_000 + i),
         raw,
         fieldProblems: [],
+        request: {},
       },
       new Date(),
     ),

@@ -10,7 +10,10 @@ export interface SourceMessage {
   topic: string;
   partition: number;
   offset: string;
-  value: string;
+  /** The message's value as text (decoded when first read: a flattener that reads a header may not need it). */
+  readonly value: string;
+  /** A header of the message as text, or undefined. */
+  header?: (name: string) => string | undefined;
 }
 
 export type FlattenResult =

@@ -37,3 +37,29 @@ export const requestEventSchema = {
 export type RequestEventEnvelope = FromSchema<typeof requestEventSchema>;
 /** The envelope without its payload: what the ingress serialises before appending the raw body. */
 export type RequestEventHeader = Omit<RequestEventEnvelope, 'payload'>;
+
+/**
+ * A Kafka header on each request event: the envelope again with only these fields of the request,
+ * so the services whose tables read nothing else (request_csat, request_assignments) parse a few
+ * hundred bytes instead of the whole body (docs/design.md, "Reading an event once"). It is an
+ * envelope of the same schema; the value stays the event's record and decides whenever the two
+ * could differ: a message without the header, or with one that cannot be read, is read from its
+ * value. A summary longer than `requestSummaryMaxChars` is left out. The version is in the name: a
+ * summary with other fields gets a new name, and services that do not know it read the value.
+ */
+export const requestSummaryHeader = 'thena-summary-v1';
+
+/** The request fields a summary carries when the body has them. */
+export const requestSummaryFields = [
+  'createdAt',
+  'updatedAt',
+  'status',
+  'assignedTo',
+  'assignedBy',
+  'feedbacks',
+] as const;
+
+export type RequestSummaryField = (typeof requestSummaryFields)[number];
+
+/** The longest summary (UTF-16 units of its JSON) a message carries; a larger one is left out. */
+export const requestSummaryMaxChars = 64 * 1024;

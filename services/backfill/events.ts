@@ -5,7 +5,7 @@
 // saying why not and where the object was read.
 import type { OutgoingMessage } from '../../schemas/topics.js';
 import { isoMicros } from '../../tables/thena/convert.js';
-import { classify, eventEnvelope } from '../ingress/index.js';
+import { classify, eventMessage } from '../ingress/index.js';
 import { deadLetterMessage, type DeadLetterRecord } from '../shared/dead-letter.js';
 import type { SourceItem } from './sources.js';
 
@@ -106,10 +106,6 @@ export function outcomeOf(item: SourceItem, ctx: EventContext): Outcome {
     kind: 'event',
     eventId: result.eventId,
     requestId: result.requestId,
-    message: {
-      topic: ctx.to.events,
-      key: result.requestId,
-      value: eventEnvelope(result, ctx.receivedAt, ctx.workspace),
-    },
+    message: { topic: ctx.to.events, key: result.requestId, ...eventMessage(result, ctx.receivedAt, ctx.workspace) },
   };
 }

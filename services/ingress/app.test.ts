@@ -272,7 +272,8 @@ describe('the spool', () => {
   });
 
   it('answers 503 when the spool is full', async () => {
-    await start(spoolEnv('3000'));
+    // Room for one sample event (its envelope and summary header, about 3.2 kB) and not two.
+    await start(spoolEnv('4500'));
     transport.mode = 'fail';
     expect((await post(seedBody)).statusCode).toBe(202);
     const res = await post(JSON.stringify(webhook({ requestId: 2 })));

@@ -5,6 +5,7 @@
 import {
   Publisher,
   QueueBudget,
+  routedTo,
   type OutgoingMessage,
   type PublisherOptions,
   type RoutedMessage,
@@ -35,7 +36,7 @@ export class LanePublisher {
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    const routed: RoutedMessage = route.partition === undefined ? message : { ...message, partition: route.partition };
+    const routed: RoutedMessage = route.partition === undefined ? message : routedTo(message, route.partition);
     return this.lanes[route.lane]!.publish(routed);
   }
 

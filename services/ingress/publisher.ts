@@ -12,6 +12,18 @@ export type { OutgoingMessage };
 /** A message whose partition may already be chosen (by the transport's route); absent: its key decides. */
 export type RoutedMessage = OutgoingMessage & { partition?: number };
 
+/**
+ * The message bound for `partition`. Spelt out rather than `{ ...message, partition }`, which costs
+ * about a microsecond a message on Node 20 (see tables/thena/request-event.ts, eventRow).
+ */
+export const routedTo = (m: OutgoingMessage, partition: number): RoutedMessage => ({
+  topic: m.topic,
+  key: m.key,
+  value: m.value,
+  headers: m.headers,
+  partition,
+});
+
 /** Sends one batch and resolves once the broker has acknowledged all of it (acks=all). */
 export type SendBatch = (messages: RoutedMessage[]) => Promise<void>;
 
@@ -78,7 +90,8 @@ export class Publisher {
    * was already on its way may still land (its id makes the redelivery harmless).
    */
   publish(message: RoutedMessage): Promise<void> {
-    const bytes = Buffer.byteLength(message.value) + (message.key?.length ?? 0);
+    let bytes = Buffer.byteLength(message.value) + (message.key?.length ?? 0);
+    for (const name in message.headers) bytes += name.length + Buffer.byteLength(message.headers[name]!);
     if (this.budget && this.budget.used + bytes > this.budget.maxBytes) {
       return Promise.reject(new PublisherFullError(this.budget.used));
     }

@@ -13,7 +13,7 @@ import {
 import { configuredSecurity, describeKafkaError, securityProblem } from '../shared/kafka-security.js';
 import { keepTrying } from '../shared/retry.js';
 import { topics, type OutgoingMessage, type TopicDeclaration } from '../../schemas/topics.js';
-import type { RoutedMessage } from './publisher.js';
+import { routedTo, type RoutedMessage } from './publisher.js';
 import { PartitionRouter } from './partitioner.js';
 
 /** The topics the ingress writes to: the ones its router knows. */
@@ -261,7 +261,7 @@ export function kafkaTransport(opts: {
     async send(messages) {
       const byLane = new Map<number, RoutedMessage[]>();
       for (const m of messages) {
-        const routed = m.partition === undefined ? { ...m, partition: router.route(m).partition } : m;
+        const routed = m.partition === undefined ? routedTo(m, router.route(m).partition) : m;
         const lane = routed.partition! % opts.producers;
         let list = byLane.get(lane);
         if (!list) byLane.set(lane, (list = []));

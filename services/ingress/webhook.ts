@@ -25,6 +25,8 @@ export interface Accepted {
   raw: string;
   /** Documented fields of the wrong type: kept as sent, recorded here. */
   fieldProblems: Problem[];
+  /** The body's `request`, as parsed: the envelope's summary header picks from it. */
+  request: Record<string, unknown>;
 }
 
 export interface Rejected {
@@ -135,7 +137,7 @@ export function classify(body: string): Accepted | Rejected {
       { path: '/', message: `cannot be canonicalised (RFC 8785): ${(err as Error).message}` },
     ]);
   }
-  const body_ = parsed as { action: string; request: { requestId: string | number } };
+  const body_ = parsed as { action: string; request: { requestId: string | number } & Record<string, unknown> };
   return {
     kind: 'accepted',
     eventId: createHash('sha256').update(canonical).digest('hex').slice(0, 32),
@@ -143,6 +145,7 @@ export function classify(body: string): Accepted | Rejected {
     requestId: canonicalRequestId(body_.request.requestId),
     raw,
     fieldProblems: dedupe(problems),
+    request: body_.request,
   };
 }
 

@@ -8,7 +8,7 @@ import type { Row } from '../../schemas/flattener.js';
 import type { TableDefinition } from '../../schemas/table.js';
 import { topics, type OutgoingMessage } from '../../schemas/topics.js';
 import { tableOfService } from '../../tables/catalogue.js';
-import { classify, eventEnvelope } from '../ingress/index.js';
+import { classify, eventMessage } from '../ingress/index.js';
 import { DeadLetterHeaders, deadLetterMessage } from '../shared/dead-letter.js';
 
 export type Decision =
@@ -46,7 +46,7 @@ function rejectedBody(record: DeadLetterRecord, retryCount: number, receivedAt: 
     return {
       action: 'publish',
       what: `event ${result.eventId}`,
-      message: { topic: to.events, key: result.requestId, value: eventEnvelope(result, receivedAt, record.workspace) },
+      message: { topic: to.events, key: result.requestId, ...eventMessage(result, receivedAt, record.workspace) },
     };
   }
   if (result.reason === record.reason && sameDetails(result.details, record.details)) {

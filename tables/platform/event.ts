@@ -84,6 +84,9 @@ export const platformKey = (e: PlatformEvent): Row => ({
   truncated_columns: nothingTruncated,
 });
 
+/** A row of a table of platform events: platformKey's columns, then each of `parts` (see eventRow). */
+export const platformRow = (e: PlatformEvent, ...parts: Row[]): Row => Object.assign(platformKey(e), ...parts);
+
 /** Every table of platform events has these columns. */
 export const platformColumns = [
   column('workspace', 'STRING', 'NULLABLE', 'The Thena workspace the event belongs to, as the ingress named it.'),

@@ -1,15 +1,14 @@
 // request_events: one row per accepted event, the request's history.
 import { rows, type FlattenResult } from '../../schemas/flattener.js';
 import { asObject, bool, htmlToText, int, isoMicros, slackMicros, stringList, text } from '../thena/convert.js';
-import { eventKey, fromEvents, type RequestEvent } from '../thena/request-event.js';
+import { eventRow, fromEvents, type RequestEvent } from '../thena/request-event.js';
 
 const id = (v: unknown) => text(asObject(v)?.id);
 
 export function flattenRequestEvent(e: RequestEvent): FlattenResult {
   const r = e.request;
   return rows([
-    {
-      ...eventKey(e),
+    eventRow(e, {
       action: e.action,
       received_at: e.receivedAt,
       created_at: isoMicros(r.createdAt),
@@ -38,7 +37,7 @@ export function flattenRequestEvent(e: RequestEvent): FlattenResult {
       request_ts: slackMicros(r.requestTs),
       field_problems_json: e.fieldProblems ? JSON.stringify(e.fieldProblems) : null,
       payload_json: JSON.stringify(r),
-    },
+    }),
   ]);
 }
 

@@ -81,7 +81,10 @@ export function parseFeedbacks(feedbacks: unknown): CsatEntry[] {
   return entries
     .map((html) => ({ html, plain: htmlToText(html) ?? '' }))
     .filter(({ plain }) => plain !== '')
-    .map(({ html, plain }) => ({ ...(readEntry(plain) ?? { rater: null, rating: null, comment: plain }), html }));
+    .map(({ html, plain }) => {
+      const { rater, rating, comment } = readEntry(plain) ?? { rater: null, rating: null, comment: plain };
+      return { rater, rating, comment, html };
+    });
 }
 
 /** The raters named in a CSAT text. */

@@ -256,12 +256,15 @@ class ConsumerRuntime implements RunningConsumer {
       metrics.redriveSkipped.inc(this.sinkLabel);
       return;
     }
-    const value = message.value?.toString() ?? '';
+    let value: string | undefined;
     const out = flattenMessage(table.consumer.flatten, {
       topic: this.topic,
       partition: b.partition,
       offset: held.offset,
-      value,
+      get value() {
+        return (value ??= message.value?.toString() ?? '');
+      },
+      header,
     });
     if ('failure' in out) await this.deadLetters.message(b.partition, held, out.failure);
     else for (const [what, n] of Object.entries(out.counts)) metrics.flattenCounts.inc({ ...this.sinkLabel, what }, n);

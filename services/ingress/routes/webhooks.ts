@@ -10,7 +10,7 @@ import { LRUCache } from 'lru-cache';
 import { topics } from '../../../schemas/topics.js';
 import { defaultWorkspace } from '../../../schemas/workspace.js';
 import { platformWorkspace, tokenMatcher } from '../auth.js';
-import { eventEnvelope } from '../envelope.js';
+import { eventMessage } from '../envelope.js';
 import { classifyPlatform } from '../platform.js';
 import { platformEnvelope } from '../platform-envelope.js';
 import { deadLetterMessage } from '../../shared/dead-letter.js';
@@ -42,6 +42,7 @@ interface Publication {
   key: string;
   topic: string;
   value: string;
+  headers?: Record<string, string>;
   workspace: string;
   log: Record<string, unknown>;
   fieldProblems: Problem[];
@@ -81,7 +82,10 @@ export default async function webhookRoutes(app: FastifyInstance, opts: WebhookR
     if (decided.kind === 'forbidden') return forbid(h, decided.message, { eventId: result.eventId });
     const { workspace } = decided;
     return accept(h, {
-      ...{ eventId: result.eventId, key: result.entityId, topic: topics.platformEvents.name, workspace },
+      eventId: result.eventId,
+      key: result.entityId,
+      topic: topics.platformEvents.name,
+      workspace,
       value: platformEnvelope(result, h.receivedAt, workspace),
       log: { eventType: result.eventType, entityId: result.entityId },
       fieldProblems: [],
@@ -102,12 +106,19 @@ const authorise =
     return undefined;
   };
 
-const requestEvent = (result: Accepted, h: Handling): Publication => ({
-  ...{ eventId: result.eventId, key: result.requestId, topic: topics.requestEvents.name, workspace: h.workspace },
-  value: eventEnvelope(result, h.receivedAt, h.workspace),
-  log: { requestId: result.requestId, action: result.action },
-  fieldProblems: result.fieldProblems,
-});
+function requestEvent(result: Accepted, h: Handling): Publication {
+  const { value, headers } = eventMessage(result, h.receivedAt, h.workspace);
+  return {
+    eventId: result.eventId,
+    key: result.requestId,
+    topic: topics.requestEvents.name,
+    workspace: h.workspace,
+    value,
+    headers,
+    log: { requestId: result.requestId, action: result.action },
+    fieldProblems: result.fieldProblems,
+  };
+}
 
 interface Handling {
   app: FastifyInstance;
@@ -152,7 +163,7 @@ async function accept(h: Handling, p: Publication): Promise<FastifyReply> {
   const ids = { eventId: p.eventId, workspace: p.workspace, ...p.log };
   let delivered: Delivered;
   try {
-    delivered = await h.app.delivery.deliver({ topic: p.topic, key: p.key, value: p.value });
+    delivered = await h.app.delivery.deliver({ topic: p.topic, key: p.key, value: p.value, headers: p.headers });
   } catch (err) {
     return unavailable(h.answer, h.reply, err);
   }
@@ -163,7 +174,8 @@ async function accept(h: Handling, p: Publication): Promise<FastifyReply> {
   const seen = `${p.topic}/${p.workspace}/${p.eventId}`;
   const duplicate = h.recent.has(seen);
   h.recent.set(seen, true);
-  h.request.log.info({ ...ids, duplicate, delivered }, 'webhook accepted');
+  // Not { ...ids, duplicate, delivered }: a spread then new keys costs microseconds (eventRow's note).
+  h.request.log.info(Object.assign(ids, { duplicate, delivered }), 'webhook accepted');
   const outcome = delivered === 'spooled' ? 'spooled' : duplicate ? 'duplicate' : 'accepted';
   return h.answer(h.reply, outcome, 202, { status: 'accepted', eventId: p.eventId });
 }
