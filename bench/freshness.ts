@@ -1,33 +1,50 @@
-// Freshness: how long after the ingress answers `202` a webhook's fact can be read through each
-// sink's views. Sends Thena-like traffic at `--rate` for `--duration` seconds through the whole
-// pipeline (ingress, Kafka, the request tables' consumer services, both sinks), and polls
-// request_events' fact view (request_history, fact = event_id) in the Parquet lake (DuckDB, a new
-// connection each poll, as `npm run query` reads it) and in BigQuery (the emulator) every
-// `--poll-ms`, recording when each accepted event id is first visible. The baseline, in the same
-// run: a plain kafkajs consumer on the request events topic, timed from the same 202. Prints p50,
-// p95 and max per sink against the baseline and a target. Not a test.
+// Freshness: how long after the ingress answers `202` a webhook's fact is committed by each sink's
+// consumer, and how long until it can be read through that sink's views. Sends Thena-like traffic at
+// `--rate` for `--duration` seconds through the whole pipeline (ingress, Kafka, the request tables'
+// consumer services, both sinks), and records, per accepted event id:
+// - committed: the request-events service's consumer group for each sink (groupIdFor) has
+//   committed an offset past the event's message (its partition and offset as the baseline saw
+//   it), read with the Admin client every `--commit-poll-ms` (100 ms). The runtime commits only
+//   after the sink acknowledged the write (the BigQuery append, the Parquet file made visible), so
+//   this is an upper bound on that acknowledgement: later by the commit itself and by up to one
+//   offset fetch round (interval plus fetch, printed);
+// - visible: request_events' fact view (request_history, fact = event_id) in the Parquet lake
+//   (DuckDB, a new connection each poll, as `npm run query` reads it) and in BigQuery (the
+//   emulator) returns it, polled every `--poll-ms`. Beside each sink's polls, at the same cadence,
+//   an empty query of the same shape (rows received from 2100 on) is timed: the store's own cost of
+//   an answer, so that the emulator's query time is not mistaken for the pipeline's.
+// The baseline, in the same run: a plain kafkajs consumer on the request events topic, timed from
+// the same 202. Prints p50, p95 and max per sink and measure against the baseline and the targets.
+// Not a test.
 //
-//   npm run bench:freshness [-- --duration 60 --rate 50]
+//   npm run bench:freshness [-- --duration 60 --rate 50 --bigquery-batch-age-ms 1000 --cpu-prof DIR]
 //
 // Own ports (29900-29995) and state under .local/bench/freshness (wiped at each start). The
-// consumers run with the defaults a user gets (nothing about batching is overridden; the figures
-// in force are printed). Reads only through the views, so it measures whatever the sinks do.
+// consumers run with the defaults a user gets unless --bigquery-batch-age-ms says otherwise (the
+// figures in force are printed). At the end it prints each service's CPU seconds per 1,000
+// accepted events and request-events' mean BigQuery write; `--cpu-prof DIR` profiles one service
+// (`--cpu-prof-service`, request-csat by default) for 40 s of the run. Reads only through the views
+// and the groups' commits, so it measures whatever the sinks do.
 //
 // Resolution: a fact counts as visible when the poll that returned it answered, so a figure is
 // late by up to one poll round (interval plus query time, printed). Targets: the lake "fresh
-// within a minute" (docs/design.md); BigQuery 5 s (the "speed and cost" issue).
+// within a minute" (docs/design.md); BigQuery committed within 2 s and visible within 5 s plus the
+// empty query's p95 of the same run (the "BigQuery freshness" issue).
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Consumer } from 'kafkajs';
+import type { Admin, Consumer } from 'kafkajs';
 import { localDir } from '../infra/local/paths.js';
+import { groupIdFor } from '../services/consumers/runtime/runtime.js';
 import { readLake } from '../services/lake/index.js';
 import { parseConfig } from '../services/shared/config.js';
 import { createKafka } from '../services/shared/kafka.js';
 import { createLogger } from '../services/shared/logger.js';
-import { topics } from '../schemas/topics.js';
 import { requestEvents } from '../tables/catalogue.js';
 import { WebhookLoad } from '../test/support/load.js';
+import { buildServices } from '../test/support/build.js';
+import { cpuNow, pipelineCosts } from '../test/support/cpu.js';
 import { Pipeline, sleep, type PipelinePorts } from '../test/support/pipeline.js';
 
 const { values: args } = parseArgs({
@@ -35,18 +52,28 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '60' },
     rate: { type: 'string', default: '50' },
     'poll-ms': { type: 'string', default: '500' },
+    /** With --cpu-prof DIR: the service to profile (test/support/cpu-profile.ts), from 15 s after its start for 40 s. */
+    'cpu-prof': { type: 'string' },
+    'cpu-prof-service': { type: 'string', default: 'request-csat' },
+    /** BIGQUERY_BATCH_MAX_AGE_MS for the consumers, instead of its default. */
+    'bigquery-batch-age-ms': { type: 'string' },
+    /** How often the consumer groups' committed offsets are read. */
+    'commit-poll-ms': { type: 'string', default: '100' },
     /** After the load ends, how long to wait for the last facts to show. */
     settle: { type: 'string', default: '180' },
     'lake-target': { type: 'string', default: '60' },
+    /** Visible through the view, seconds, plus the empty query's p95. */
     'bigquery-target': { type: 'string', default: '5' },
+    'bigquery-commit-target': { type: 'string', default: '2' },
   },
 });
 const durationS = Number(args.duration);
 const rate = Number(args.rate);
 const pollMs = Number(args['poll-ms']);
+const commitPollMs = Number(args['commit-poll-ms']);
 const settleS = Number(args.settle);
-if (![durationS, rate, pollMs, settleS].every((n) => n > 0)) {
-  throw new Error('--duration, --rate, --poll-ms and --settle must be positive numbers');
+if (![durationS, rate, pollMs, commitPollMs, settleS].every((n) => n > 0)) {
+  throw new Error('--duration, --rate, --poll-ms, --commit-poll-ms and --settle must be positive numbers');
 }
 const ports: PipelinePorts = {
   kafka: 29994,
@@ -86,7 +113,7 @@ process.on('SIGINT', () => {
 interface Sighting {
   name: string;
   seen: Map<string, number>;
-  /** Duration of each poll (query and answer), ms. */
+  /** Duration of each look (a query and its answer, or an offset fetch), ms. */
   rounds: number[];
   errors: number;
   lastError?: string;
@@ -94,9 +121,34 @@ interface Sighting {
 
 const newSighting = (name: string): Sighting => ({ name, seen: new Map(), rounds: [], errors: 0 });
 
+const noteError = (s: Sighting, err: unknown) => {
+  s.errors++;
+  s.lastError = (err as Error).message.split('\n')[0];
+};
+
+/** One sink as measured: its consumer group's commits, its fact view, and its empty query's cost. */
+interface SinkWatch {
+  groupId: string;
+  committed: Sighting;
+  visible: Sighting;
+  /** Only its rounds and errors count: the empty query's durations. */
+  empty: Sighting;
+}
+
+const sinkWatch = (name: string, sink: string): SinkWatch => ({
+  // Generation 1: the state is fresh, so nothing was rebuilt.
+  groupId: groupIdFor(requestEvents.consumer.service, sink),
+  committed: newSighting(`${name} committed`),
+  visible: newSighting(`${name} visible`),
+  empty: newSighting(`${name} empty query`),
+});
+
 /** A timestamp literal both DuckDB (UTC without zone) and BigQuery (UTC by default) read alike. */
 const timestampLiteral = (epochMs: number) =>
   `TIMESTAMP '${new Date(epochMs).toISOString().replace('T', ' ').replace('Z', '')}'`;
+
+/** Rows received since then: none, so a query from it costs what any answer costs and no more. */
+const emptySinceMs = Date.UTC(2100, 0, 1);
 
 /** The event ids the sink's fact view holds among rows received since `sinceMs` (epoch ms). */
 type ReadIds = (sinceMs: number) => Promise<string[]>;
@@ -122,53 +174,119 @@ function bigQueryReader(p: Pipeline): ReadIds {
   };
 }
 
+/** The 202 of the oldest accepted id the sink has not shown yet, if any. */
+function oldestUnseen(s: Sighting, accepted: Map<string, number>): number | undefined {
+  for (const [id, at] of accepted) if (!s.seen.has(id)) return at;
+  return undefined;
+}
+
 /**
- * Polls a sink every `pollMs` until `done()`, recording the first sighting of each accepted id.
- * A failed poll (the emulator busy, say) is counted and the next one tried; it never ends the run.
+ * Polls a sink's view every `pollMs` until `done()`, recording the first sighting of each accepted
+ * id. A failed poll (the emulator busy, say) is counted and the next one tried; it never ends the run.
  */
-async function poll(sink: Sighting, read: ReadIds, accepted: Map<string, number>, done: () => boolean) {
+async function poll(sink: SinkWatch, read: ReadIds, accepted: Map<string, number>, done: () => boolean) {
+  const { visible } = sink;
   while (!done()) {
     const t0 = performance.now();
-    let oldest: number | undefined;
-    for (const [id, at] of accepted) {
-      if (!sink.seen.has(id)) {
-        oldest = at;
-        break;
-      }
-    }
+    const oldest = oldestUnseen(visible, accepted);
     if (oldest !== undefined) {
       try {
         const ids = await read(performance.timeOrigin + oldest - receivedSlackMs);
         const t1 = performance.now();
-        sink.rounds.push(t1 - t0);
-        for (const id of ids) if (!sink.seen.has(id)) sink.seen.set(id, t1);
+        visible.rounds.push(t1 - t0);
+        for (const id of ids) if (!visible.seen.has(id)) visible.seen.set(id, t1);
       } catch (err) {
-        sink.errors++;
-        sink.lastError = (err as Error).message.split('\n')[0];
+        noteError(visible, err);
       }
     }
     await orInterrupt(sleep(pollMs - (performance.now() - t0)));
   }
 }
 
-/** A plain consumer of the request events topic: the moment each event id arrives. */
-async function startKafkaBaseline(p: Pipeline, sighting: Sighting): Promise<Consumer> {
+/**
+ * Times the empty query every `pollMs` while the sink's view has facts to show, as `poll` does, half
+ * a period apart from it. Its own loop: after each poll it would lengthen the poll's round, the
+ * visible figure's resolution, by the very time it measures.
+ */
+async function pollEmpty(sink: SinkWatch, read: ReadIds, accepted: Map<string, number>, done: () => boolean) {
+  const { visible, empty } = sink;
+  await orInterrupt(sleep(pollMs / 2));
+  while (!done()) {
+    const t0 = performance.now();
+    if (oldestUnseen(visible, accepted) !== undefined) {
+      try {
+        const ids = await read(emptySinceMs);
+        if (ids.length > 0) throw new Error(`the empty query returned ${ids.length} rows`);
+        empty.rounds.push(performance.now() - t0);
+      } catch (err) {
+        noteError(empty, err);
+      }
+    }
+    await orInterrupt(sleep(pollMs - (performance.now() - t0)));
+  }
+}
+
+/** Each partition's events in offset order, as the baseline met them: matched against commits. */
+type Placements = Map<number, { id: string; offset: number }[]>;
+
+/** A plain consumer of the request events topic: the moment each event id arrives, and where. */
+async function startKafkaBaseline(p: Pipeline, sighting: Sighting, placements: Placements): Promise<Consumer> {
   const logger = createLogger('freshness-baseline', { LOG_LEVEL: 'fatal' });
   const consumer = createKafka({ clientId: 'freshness-baseline', brokers: p.brokers, logger }).consumer({
     groupId: `freshness-baseline-${Date.now()}`,
   });
   await consumer.connect();
-  await consumer.subscribe({ topic: topics.requestEvents.name, fromBeginning: true });
+  await consumer.subscribe({ topic: requestEvents.consumer.topic, fromBeginning: true });
   const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
   await consumer.run({
-    eachMessage: async ({ message }) => {
+    eachMessage: async ({ partition, message }) => {
       const at = performance.now();
       const id = (JSON.parse(message.value?.toString() ?? '{}') as { eventId?: string }).eventId;
-      if (id && !sighting.seen.has(id)) sighting.seen.set(id, at);
+      // A repeat (a publish the ingress retried) is left out: the first copy is the one timed.
+      if (!id || sighting.seen.has(id)) return;
+      sighting.seen.set(id, at);
+      const events = placements.get(partition) ?? [];
+      placements.set(partition, events);
+      events.push({ id, offset: Number(message.offset) });
     },
   });
   await orInterrupt(joined);
   return consumer;
+}
+
+/**
+ * Reads each sink's committed offsets every `commitPollMs` until `done()`: an event counts as
+ * committed at the first read that finds its partition's committed offset (the next one to read)
+ * past its own. An event the baseline meets after its commit counts at the next read. A failed
+ * read is counted and the next one tried.
+ */
+async function watchCommits(admin: Admin, sinks: SinkWatch[], placements: Placements, done: () => boolean) {
+  // Per sink and partition, how many of the partition's placements are counted as committed.
+  const counted = new Map(sinks.map((s) => [s, new Map<number, number>()]));
+  while (!done()) {
+    const t0 = performance.now();
+    await Promise.all(
+      sinks.map(async (sink) => {
+        const { committed } = sink;
+        try {
+          const [answer] = await admin.fetchOffsets({ groupId: sink.groupId, topics: [requestEvents.consumer.topic] });
+          const t1 = performance.now();
+          committed.rounds.push(t1 - t0);
+          const reached = counted.get(sink)!;
+          for (const { partition, offset } of answer?.partitions ?? []) {
+            const events = placements.get(partition) ?? [];
+            let i = reached.get(partition) ?? 0;
+            // Nothing committed yet answers -1, below every offset.
+            for (; i < events.length && events[i]!.offset < Number(offset); i++) committed.seen.set(events[i]!.id, t1);
+            reached.set(partition, i);
+          }
+        } catch (err) {
+          noteError(committed, err);
+        }
+      }),
+    );
+    await orInterrupt(sleep(commitPollMs - (performance.now() - t0)));
+  }
 }
 
 interface Figures {
@@ -178,48 +296,73 @@ interface Figures {
   max: number;
 }
 
-/** Seconds from each accepted id's 202 to its first sighting (nearest-rank percentiles). */
-function figures(sink: Sighting, accepted: Map<string, number>): Figures {
-  const lags = [...accepted]
-    .flatMap(([id, at]) => (sink.seen.has(id) ? [(sink.seen.get(id)! - at) / 1000] : []))
-    .sort((a, b) => a - b);
-  const rank = (q: number) => lags[Math.max(0, Math.ceil(q * lags.length) - 1)] ?? NaN;
-  return { seen: lags.length, p50: rank(0.5), p95: rank(0.95), max: lags.at(-1) ?? NaN };
+/** Nearest-rank percentiles of `xs`. */
+function percentiles(xs: number[]): Figures {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const rank = (q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+  return { seen: sorted.length, p50: rank(0.5), p95: rank(0.95), max: sorted.at(-1) ?? NaN };
 }
+
+/** Seconds from each accepted id's 202 to its first sighting. */
+const figures = (s: Sighting, accepted: Map<string, number>): Figures =>
+  percentiles([...accepted].flatMap(([id, at]) => (s.seen.has(id) ? [(s.seen.get(id)! - at) / 1000] : [])));
 
 const secs = (s: number) => (Number.isNaN(s) ? '-' : Math.abs(s) < 1 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`);
 const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-function report(sinks: Sighting[], kafka: Sighting, accepted: Map<string, number>, targets: Record<string, number>) {
-  const base = figures(kafka, accepted);
-  const row = (s: Sighting, f: Figures) => {
-    const round = medianOf(s.rounds);
+interface Targets {
+  lake: number;
+  bigQueryCommitted: number;
+  /** Plus the empty query's p95 of the same run. */
+  bigQueryVisible: number;
+}
+
+function report(lake: SinkWatch, bigQuery: SinkWatch, kafka: Sighting, accepted: Map<string, number>, t: Targets) {
+  const line = (name: string, seen: string, f: Figures, roundMs: number | undefined, errors: number) => {
     const cells = [
-      `${f.seen}/${accepted.size}`.padStart(11),
+      seen.padStart(11),
       secs(f.p50).padStart(8),
       secs(f.p95).padStart(8),
       secs(f.max).padStart(8),
-      (round === undefined ? '-' : `${Math.round(round)} ms`).padStart(10),
-      String(s.errors).padStart(7),
+      (roundMs === undefined ? '-' : `${Math.round(roundMs)} ms`).padStart(11),
+      String(errors).padStart(7),
     ];
-    return `  ${s.name.padEnd(24)} ${cells.join(' ')}`;
+    return `  ${name.padEnd(24)} ${cells.join(' ')}`;
   };
-  const lines = [
-    `\n  ${'sink'.padEnd(24)} ${'seen'.padStart(11)} ${'p50'.padStart(8)} ${'p95'.padStart(8)} ${'max'.padStart(8)} ${'query (med)'.padStart(10)} ${'errors'.padStart(7)}`,
-    row(kafka, base),
-  ];
-  const verdicts: string[] = [];
-  for (const s of sinks) {
+  const timed = (s: Sighting) => {
     const f = figures(s, accepted);
-    lines.push(row(s, f));
-    const missing = accepted.size - f.seen;
-    const target = targets[s.name]!;
-    verdicts.push(
-      `${s.name} p95 ${secs(f.p95)} (Kafka delivery p95 ${secs(base.p95)}; target ${target} s)` +
-        `${f.p95 <= target ? '' : ': above target'}${missing ? `; ${missing} accepted facts never seen` : ''}` +
-        `${s.lastError ? `; last poll error: ${s.lastError}` : ''}`,
-    );
-  }
+    return line(s.name, `${f.seen}/${accepted.size}`, f, medianOf(s.rounds), s.errors);
+  };
+  const emptyFigures = (s: Sighting) => percentiles(s.rounds.map((ms) => ms / 1000));
+  const untimed = (s: Sighting) => line(s.name, `${s.rounds.length} runs`, emptyFigures(s), undefined, s.errors);
+  const lines = [
+    `\n  ${'sink, measure'.padEnd(24)} ${'seen'.padStart(11)} ${'p50'.padStart(8)} ${'p95'.padStart(8)} ${'max'.padStart(8)} ${'query (med)'.padStart(11)} ${'errors'.padStart(7)}`,
+    timed(kafka),
+    ...[lake, bigQuery].flatMap((s) => [timed(s.committed), timed(s.visible), untimed(s.empty)]),
+    `  (query: a view query; for "committed", a fetch of the group's offsets; p50 to max of "empty query": its own time)`,
+  ];
+
+  const p95 = (s: Sighting) => figures(s, accepted).p95;
+  const above = (value: number, target: number) => (value <= target ? '' : ': above target');
+  const missing = (s: Sighting, what: string) => {
+    const n = accepted.size - figures(s, accepted).seen;
+    return n ? `; ${n} accepted facts never ${what}` : '';
+  };
+  const lastError = (...ss: Sighting[]) =>
+    ss.map((s) => (s.lastError ? `; last ${s.name} error: ${s.lastError}` : '')).join('');
+  const emptyP95 = emptyFigures(bigQuery.empty).p95;
+  const bigQueryVisibleTarget = t.bigQueryVisible + emptyP95;
+  const verdicts = [
+    `lake visible p95 ${secs(p95(lake.visible))} (Kafka delivery p95 ${secs(p95(kafka))}; target ${t.lake} s)` +
+      `${above(p95(lake.visible), t.lake)}; committed p95 ${secs(p95(lake.committed))}` +
+      `${missing(lake.visible, 'seen')}${missing(lake.committed, 'committed')}${lastError(lake.visible, lake.committed, lake.empty)}`,
+    `BigQuery committed p95 ${secs(p95(bigQuery.committed))} (target ${t.bigQueryCommitted} s)` +
+      `${above(p95(bigQuery.committed), t.bigQueryCommitted)}${missing(bigQuery.committed, 'committed')}` +
+      `${lastError(bigQuery.committed)}`,
+    `BigQuery visible p95 ${secs(p95(bigQuery.visible))} (target ${t.bigQueryVisible} s + empty query p95 ` +
+      `${secs(emptyP95)} = ${secs(bigQueryVisibleTarget)})${above(p95(bigQuery.visible), bigQueryVisibleTarget)}` +
+      `${missing(bigQuery.visible, 'seen')}${lastError(bigQuery.visible, bigQuery.empty)}`,
+  ];
   return [...lines, '', ...verdicts.map((v) => `  ${v}`)].join('\n');
 }
 
@@ -235,9 +378,16 @@ function batchingSettings(p: Pipeline): string {
 async function measure(p: Pipeline): Promise<boolean> {
   const accepted = new Map<string, number>();
   const kafka = newSighting('Kafka delivery');
-  const lake = newSighting('lake');
-  const bigquery = newSighting('BigQuery');
-  const consumer = await startKafkaBaseline(p, kafka);
+  const placements: Placements = new Map();
+  const lake = sinkWatch('lake', 'parquet');
+  const bigquery = sinkWatch('BigQuery', 'bigquery');
+  const sightings = [kafka, ...[lake, bigquery].flatMap((s) => [s.committed, s.visible])];
+  const consumer = await startKafkaBaseline(p, kafka, placements);
+  const admin = createKafka({
+    clientId: 'freshness-commits',
+    brokers: p.brokers,
+    logger: createLogger('freshness-commits', { LOG_LEVEL: 'fatal' }),
+  }).admin();
   const load = new WebhookLoad({
     url: p.ingressUrl,
     token: p.token,
@@ -248,25 +398,32 @@ async function measure(p: Pipeline): Promise<boolean> {
   let loadDone = false;
   let deadline = Infinity;
   const allSeen = () =>
-    [kafka, lake, bigquery].every((s) => [...accepted.keys()].every((id) => s.seen.has(id))) ||
-    performance.now() > deadline;
+    sightings.every((s) => [...accepted.keys()].every((id) => s.seen.has(id))) || performance.now() > deadline;
   const crashed = () => Object.keys(p.crashes()).length > 0;
   const done = () => wasInterrupted || crashed() || (loadDone && allSeen());
   const stopOnCrash = () => {
     if (crashed()) throw new Error(`a service exited on its own: ${JSON.stringify(p.crashes())}; see ${p.logDir}`);
   };
+  let cpuBefore: Map<string, number> | undefined;
   try {
+    await orInterrupt(admin.connect());
     const polls = Promise.all([
       poll(lake, lakeReader(p), accepted, done),
       poll(bigquery, bigQueryReader(p), accepted, done),
+      pollEmpty(lake, lakeReader(p), accepted, done),
+      pollEmpty(bigquery, bigQueryReader(p), accepted, done),
+      watchCommits(admin, [lake, bigquery], placements, done),
     ]);
     polls.catch(() => undefined);
     const t0 = performance.now();
+    cpuBefore = cpuNow(p);
     load.start();
     for (let t = 10; t < durationS; t += 10) {
       await orInterrupt(sleep(t0 + t * 1000 - performance.now()));
       console.log(
-        `[${t} s] accepted ${accepted.size}, visible: lake ${lake.seen.size}, BigQuery ${bigquery.seen.size}`,
+        `[${t} s] accepted ${accepted.size}; committed: lake ${lake.committed.seen.size}, ` +
+          `BigQuery ${bigquery.committed.seen.size}; visible: lake ${lake.visible.seen.size}, ` +
+          `BigQuery ${bigquery.visible.seen.size}`,
       );
       stopOnCrash();
     }
@@ -279,11 +436,16 @@ async function measure(p: Pipeline): Promise<boolean> {
     stopOnCrash();
   } finally {
     load.abandon();
-    await consumer.disconnect().catch(() => undefined);
+    await Promise.allSettled([consumer.disconnect(), admin.disconnect()]);
   }
-  const targets = { lake: Number(args['lake-target']), BigQuery: Number(args['bigquery-target']) };
-  console.log(report([lake, bigquery], kafka, accepted, targets));
-  return [lake, bigquery].every((s) => figures(s, accepted).seen === accepted.size) && accepted.size > 0;
+  const cost = cpuBefore && !wasInterrupted ? await pipelineCosts(p, cpuBefore, accepted.size) : '';
+  const targets = {
+    lake: Number(args['lake-target']),
+    bigQueryCommitted: Number(args['bigquery-commit-target']),
+    bigQueryVisible: Number(args['bigquery-target']),
+  };
+  console.log(report(lake, bigquery, kafka, accepted, targets) + cost);
+  return sightings.every((s) => figures(s, accepted).seen === accepted.size) && accepted.size > 0;
 }
 
 async function main(): Promise<void> {
@@ -293,12 +455,26 @@ async function main(): Promise<void> {
   let complete = false;
   // Not supervised: a service restarted mid-run would spoil the figures, and one restarted after a
   // Ctrl-C during start-up would outlive this script. A crash ends the run instead.
+  // The services run from the build: compiled from these sources now, not left from a test run.
+  buildServices();
+  const profileDir = args['cpu-prof'] && resolve(args['cpu-prof']);
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
   const starting = Pipeline.start({
     name: 'freshness',
     jvm: 'server',
     dir: join(localDir, 'bench', 'freshness'),
     ports,
-    env: {}, // the defaults a user gets
+    // The defaults a user gets, unless the command line says otherwise.
+    env: {
+      ...(args['bigquery-batch-age-ms'] && { BIGQUERY_BATCH_MAX_AGE_MS: args['bigquery-batch-age-ms'] }),
+      ...(profileDir && { CPU_PROFILE_DIR: profileDir, CPU_PROFILE_START_S: '15', CPU_PROFILE_SECONDS: '40' }),
+    },
+    ...(profileDir && {
+      preload: {
+        service: args['cpu-prof-service'],
+        module: join(import.meta.dirname, '../test/support/cpu-profile.ts'),
+      },
+    }),
   });
   const p = await orInterrupt(starting).catch(async (err: Error) => {
     // Pipeline.start stops what it started when it fails; after a Ctrl-C, wait for it to finish.

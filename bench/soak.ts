@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { localDir } from '../infra/local/paths.js';
 import { expectSettledExactly, expectedCounts } from '../test/support/accounting.js';
+import { buildServices } from '../test/support/build.js';
 import { WebhookLoad } from '../test/support/load.js';
 import { Pipeline, sleep, type PipelinePorts } from '../test/support/pipeline.js';
 
@@ -164,6 +165,8 @@ async function main(): Promise<void> {
   console.log(`soak: ${runSeconds / 60} min at ${rate}/s, ${new Date().toISOString()}, ${machine}`);
   mkdirSync(join(localDir, 'soak'), { recursive: true });
   writeFileSync(csv, 'time_s,process,rss_mib\n');
+  // The services run from the build: compiled from these sources now, not left from a test run.
+  buildServices();
   const p = await Pipeline.start({
     name: 'soak',
     jvm: 'server',

@@ -1,6 +1,6 @@
 // A table's consumer service, less its process: a follower per sink on the table's current
-// generation (runtime/follower.ts), all following rebuilds through the control topic, and the
-// version-gap gauge. main.ts runs one per process; tests run one in-process.
+// generation (runtime/follower.ts), all following rebuilds through the control topic and sharing
+// each message's rows (runtime/shared-reads.ts), and the version-gap gauge. main.ts runs one per process; tests run one in-process.
 import { Gauge, type Registry } from 'prom-client';
 import type { Kafka } from 'kafkajs';
 import type { GenerationStore } from '../../schemas/sink.js';
@@ -11,6 +11,7 @@ import type { Logger } from '../shared/logger.js';
 import { GenerationFollower } from './runtime/follower.js';
 import { consumerMetrics } from './runtime/metrics.js';
 import type { RollLimits } from './runtime/partition-buffer.js';
+import { SharedReads } from './runtime/shared-reads.js';
 
 export interface FollowTableOptions {
   table: TableDefinition;
@@ -34,6 +35,8 @@ export async function followTable(o: FollowTableOptions) {
     registers: [o.registry],
   });
   const metrics = consumerMetrics(o.registry);
+  // The sinks' groups read the same messages: each is flattened once for all of them.
+  const shared = o.stores.length > 1 ? new SharedReads(o.stores.length) : undefined;
   const followers = o.stores.map(
     (store) =>
       new GenerationFollower({
@@ -45,6 +48,7 @@ export async function followTable(o: FollowTableOptions) {
         logger: o.logger,
         metrics,
         limits: o.limits,
+        shared,
         ...(o.sessionTimeoutMs ? { sessionTimeoutMs: o.sessionTimeoutMs } : {}),
         ...(o.retryMaxMs ? { retryMaxMs: o.retryMaxMs } : {}),
         onVersion: (gap) => behind.set({ table: o.table.name, sink: store.sink }, gap),

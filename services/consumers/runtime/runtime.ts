@@ -27,6 +27,7 @@ import { PartitionRetries } from './retries.js';
 import { halves, joined, maxTries, withoutRows } from './narrow.js';
 import { GroupMembership, type Readiness } from './membership.js';
 import { fetchMinBytes, fetchWaitMs } from './fetch.js';
+import { messageKey, type SharedReads } from './shared-reads.js';
 
 export interface RuntimeOptions {
   /** The table to fill: its consumer (service name, topic, flattener) and its fact key. */
@@ -46,6 +47,8 @@ export interface RuntimeOptions {
   retryMaxMs?: number;
   /** Facts remembered per partition to skip repeats of cumulative payloads. */
   suppressionSize?: number;
+  /** Rows flattened once for every sink of the service (shared-reads.ts); each sink reads alone without it. */
+  shared?: SharedReads;
   /**
    * Called when the service cannot go on (a commit refused while still the owner, a Kafka consumer
    * stopped for good); the service exits so it restarts from its last commit.
@@ -257,15 +260,24 @@ class ConsumerRuntime implements RunningConsumer {
       return;
     }
     let value: string | undefined;
-    const out = flattenMessage(table.consumer.flatten, {
-      topic: this.topic,
-      partition: b.partition,
-      offset: held.offset,
-      get value() {
-        return (value ??= message.value?.toString() ?? '');
-      },
-      header,
-    });
+    const read = () =>
+      flattenMessage(table.consumer.flatten, {
+        topic: this.topic,
+        partition: b.partition,
+        offset: held.offset,
+        get value() {
+          return (value ??= message.value?.toString() ?? '');
+        },
+        header,
+      });
+    const { shared } = this.o;
+    const out = shared
+      ? shared.take(
+          messageKey(this.topic, b.partition, held.offset, message.timestamp),
+          message.value?.length ?? 0,
+          read,
+        )
+      : read();
     if ('failure' in out) await this.deadLetters.message(b.partition, held, out.failure);
     else for (const [what, n] of Object.entries(out.counts)) metrics.flattenCounts.inc({ ...this.sinkLabel, what }, n);
     const suppressed = b.add(held, 'rows' in out ? out.rows : []);
