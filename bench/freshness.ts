@@ -17,14 +17,15 @@
 // the same 202. Prints p50, p95 and max per sink and measure against the baseline and the targets.
 // Not a test.
 //
-//   npm run bench:freshness [-- --duration 60 --rate 50 --bigquery-batch-age-ms 1000 --cpu-prof DIR]
+//   npm run bench:freshness [-- --duration 60 --rate 50 --bigquery-batch-age-ms 1000 --lake-file-age-s 30
+//                            --cpu-prof DIR]
 //
 // Own ports (29900-29995) and state under .local/bench/freshness (wiped at each start). The
-// consumers run with the defaults a user gets unless --bigquery-batch-age-ms says otherwise (the
-// figures in force are printed). At the end it prints each service's CPU seconds per 1,000
-// accepted events and request-events' mean BigQuery write; `--cpu-prof DIR` profiles one service
-// (`--cpu-prof-service`, request-csat by default) for 40 s of the run. Reads only through the views
-// and the groups' commits, so it measures whatever the sinks do.
+// consumers run with the defaults a user gets unless --bigquery-batch-age-ms or --lake-file-age-s
+// say otherwise (the figures in force are printed). At the end it prints each service's CPU
+// seconds per 1,000 accepted events and request-events' mean BigQuery write; `--cpu-prof DIR`
+// profiles one service (`--cpu-prof-service`, request-csat by default) for 40 s of the run. Reads
+// only through the views and the groups' commits, so it measures whatever the sinks do.
 //
 // Resolution: a fact counts as visible when the poll that returned it answered, so a figure is
 // late by up to one poll round (interval plus query time, printed). Targets: the lake "fresh
@@ -55,8 +56,9 @@ const { values: args } = parseArgs({
     /** With --cpu-prof DIR: the service to profile (test/support/cpu-profile.ts), from 15 s after its start for 40 s. */
     'cpu-prof': { type: 'string' },
     'cpu-prof-service': { type: 'string', default: 'request-csat' },
-    /** BIGQUERY_BATCH_MAX_AGE_MS for the consumers, instead of its default. */
+    /** BIGQUERY_BATCH_MAX_AGE_MS and LAKE_FILE_MAX_AGE_SECONDS for the consumers, instead of their defaults. */
     'bigquery-batch-age-ms': { type: 'string' },
+    'lake-file-age-s': { type: 'string' },
     /** How often the consumer groups' committed offsets are read. */
     'commit-poll-ms': { type: 'string', default: '100' },
     /** After the load ends, how long to wait for the last facts to show. */
@@ -467,6 +469,7 @@ async function main(): Promise<void> {
     // The defaults a user gets, unless the command line says otherwise.
     env: {
       ...(args['bigquery-batch-age-ms'] && { BIGQUERY_BATCH_MAX_AGE_MS: args['bigquery-batch-age-ms'] }),
+      ...(args['lake-file-age-s'] && { LAKE_FILE_MAX_AGE_SECONDS: args['lake-file-age-s'] }),
       ...(profileDir && { CPU_PROFILE_DIR: profileDir, CPU_PROFILE_START_S: '15', CPU_PROFILE_SECONDS: '40' }),
     },
     ...(profileDir && {
