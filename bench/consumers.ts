@@ -9,6 +9,7 @@
 // `--cpu-prof DIR` writes one V8 CPU profile per service covering only its pipeline window (join to
 // last commit), not the event generation or the raw writers. Events carry `--activity` distinct activity items each
 // (the shape MEASURED.md used), so every service writes full rows.
+import { benchEvents } from './events.js';
 import { mkdtempSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,6 @@ import { startKafka } from '../infra/kafka/kafka.js';
 import { localDir } from '../infra/local/paths.js';
 import { topics } from '../schemas/topics.js';
 import type { TableDeclaration } from '../schemas/table.js';
-import { classify } from '../services/ingress/webhook.js';
 import { eventMessage } from '../services/ingress/envelope.js';
 import { createKafka, createProducer, ensureTopics } from '../services/shared/kafka.js';
 import { createLogger } from '../services/shared/logger.js';
@@ -32,7 +32,6 @@ import { parquetSink } from '../services/lake/sink.js';
 import { writeParquetFile } from '../services/lake/parquet/writer.js';
 import type { Row } from '../schemas/flattener.js';
 import { catalogue, tableOfService } from '../tables/catalogue.js';
-import { webhook } from '../test/fixtures/webhooks.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -68,27 +67,9 @@ const cpuSeconds = (from: NodeJS.CpuUsage) => {
   return (user + system) / 1e6;
 };
 
-/** The records the ingress would write for them: key, envelope and summary header. */
+/** The records the ingress would write for the bench's events: key, envelope and summary header. */
 function envelopes(): { key: string; value: string; headers?: Record<string, string> }[] {
-  const base = Date.parse('2026-11-01T00:00:00Z');
-  return Array.from({ length: eventCount }, (_, i) => {
-    const activity = Array.from({ length: activityPerEvent }, (_, j) => ({
-      id: `A${i}-${j}`,
-      ts: `${Math.floor(base / 1000) + i}.${String(j).padStart(6, '0')}`,
-      text: `<p>Reply ${j} on event ${i}: the export still fails after the retry &amp; the log says so.</p>`,
-      user: { id: `U${j % 7}`, name: ['Ana Lima', '😀 Priya', 'Ｊｏｈｎ'][j % 3] },
-    }));
-    const body = webhook({
-      requestId: String(100_000 + (i % 1000)),
-      updatedAt: new Date(base + i * 1000).toISOString(),
-      activity,
-      feedbacks: `<p>cust${i} gave ${1 + (i % 5)} with additional feedback of ok ${i}</p>`,
-      assignedTo: { id: `AG${i}`, name: `agent ${i}` },
-    });
-    const result = classify(JSON.stringify(body));
-    if (result.kind !== 'accepted') throw new Error('bench body rejected');
-    return { key: result.requestId, ...eventMessage(result, new Date()) };
-  });
+  return benchEvents(eventCount, activityPerEvent).map((e) => ({ key: e.requestId, ...eventMessage(e, new Date()) }));
 }
 
 /** DuckDB writing the same rows: NDJSON -> read_json -> COPY ... (FORMAT parquet), serialisation included. */

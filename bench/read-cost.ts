@@ -6,14 +6,13 @@
 // Not a test.
 //
 //   node --import tsx bench/read-cost.ts [-- --events 5000 --activity 20 --rounds 5]
+import { benchEvents } from './events.js';
 import { parseArgs } from 'node:util';
-import { classify, type Accepted } from '../services/ingress/webhook.js';
 import { eventEnvelope, eventMessage } from '../services/ingress/envelope.js';
 import type { Row, SourceMessage } from '../schemas/flattener.js';
 import { requestSummaryHeader } from '../schemas/request-event.schema.js';
 import { catalogue } from '../tables/catalogue.js';
 import { topics } from '../schemas/topics.js';
-import { webhook } from '../test/fixtures/webhooks.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -26,29 +25,6 @@ const eventCount = Number(args.events);
 const activityPerEvent = Number(args.activity);
 const rounds = Number(args.rounds);
 
-/** The bench:consumers events, as the ingress writes them: the envelope and its summary header. */
-function accepted(): Accepted[] {
-  const base = Date.parse('2026-11-01T00:00:00Z');
-  return Array.from({ length: eventCount }, (_, i) => {
-    const activity = Array.from({ length: activityPerEvent }, (_, j) => ({
-      id: `A${i}-${j}`,
-      ts: `${Math.floor(base / 1000) + i}.${String(j).padStart(6, '0')}`,
-      text: `<p>Reply ${j} on event ${i}: the export still fails after the retry &amp; the log says so.</p>`,
-      user: { id: `U${j % 7}`, name: ['Ana Lima', '😀 Priya', 'Ｊｏｈｎ'][j % 3] },
-    }));
-    const body = webhook({
-      requestId: String(100_000 + (i % 1000)),
-      updatedAt: new Date(base + i * 1000).toISOString(),
-      activity,
-      feedbacks: `<p>cust${i} gave ${1 + (i % 5)} with additional feedback of ok ${i}</p>`,
-      assignedTo: { id: `AG${i}`, name: `agent ${i}` },
-    });
-    const result = classify(JSON.stringify(body));
-    if (result.kind !== 'accepted') throw new Error('bench body rejected');
-    return result;
-  });
-}
-
 const cpuMicros = (f: () => void): number => {
   const from = process.cpuUsage();
   f();
@@ -58,7 +34,7 @@ const cpuMicros = (f: () => void): number => {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const replacer = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 
-const events = accepted();
+const events = benchEvents(eventCount, activityPerEvent);
 const at = new Date();
 const messages = events.map((e): { value: Buffer; headers?: Record<string, Buffer> } => {
   const m = eventMessage(e, at);
