@@ -138,6 +138,14 @@ describe('the summary header', () => {
     expect(payload.request.feedbacks).toBe('<p>ana gave 5</p>');
   });
 
+  it(`is carried at exactly ${requestSummaryMaxChars} characters and left out at one more`, () => {
+    const sized = (pad: number) => messageOf(webhook({ feedbacks: `<p>ana gave 5 ${'x'.repeat(pad)}</p>` }));
+    const base = sized(0).headers![requestSummaryHeader]!.length;
+    const atLimit = sized(requestSummaryMaxChars - base);
+    expect(atLimit.headers?.[requestSummaryHeader]).toHaveLength(requestSummaryMaxChars);
+    expect(sized(requestSummaryMaxChars - base + 1).headers).toBeUndefined();
+  });
+
   it(`is left out above ${requestSummaryMaxChars} characters, and the value is read`, () => {
     const feedbacks = `<p>ana gave 5 with additional feedback of ${'x'.repeat(requestSummaryMaxChars)}</p>`;
     const m = messageOf(webhook({ feedbacks }));

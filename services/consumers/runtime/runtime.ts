@@ -22,12 +22,11 @@ import type { ConsumerMetrics } from './metrics.js';
 import { PartitionBuffer, type Batch, type RollLimits } from './partition-buffer.js';
 import { GroupOffsets, isPassingKafkaError, isRebalanceError } from './offsets.js';
 import { DeadLetters, redrivenFor } from './dead-letters.js';
-import { flattenMessage } from './flatten.js';
 import { PartitionRetries } from './retries.js';
 import { halves, joined, maxTries, withoutRows } from './narrow.js';
 import { GroupMembership, type Readiness } from './membership.js';
 import { fetchMinBytes, fetchWaitMs } from './fetch.js';
-import { messageKey, type SharedReads } from './shared-reads.js';
+import { rowsOf, type SharedReads } from './shared-reads.js';
 
 export interface RuntimeOptions {
   /** The table to fill: its consumer (service name, topic, flattener) and its fact key. */
@@ -259,25 +258,7 @@ class ConsumerRuntime implements RunningConsumer {
       metrics.redriveSkipped.inc(this.sinkLabel);
       return;
     }
-    let value: string | undefined;
-    const read = () =>
-      flattenMessage(table.consumer.flatten, {
-        topic: this.topic,
-        partition: b.partition,
-        offset: held.offset,
-        get value() {
-          return (value ??= message.value?.toString() ?? '');
-        },
-        header,
-      });
-    const { shared } = this.o;
-    const out = shared
-      ? shared.take(
-          messageKey(this.topic, b.partition, held.offset, message.timestamp),
-          message.value?.length ?? 0,
-          read,
-        )
-      : read();
+    const out = rowsOf(table.consumer.flatten, this.topic, b.partition, message, header, this.o.shared);
     if ('failure' in out) await this.deadLetters.message(b.partition, held, out.failure);
     else for (const [what, n] of Object.entries(out.counts)) metrics.flattenCounts.inc({ ...this.sinkLabel, what }, n);
     const suppressed = b.add(held, 'rows' in out ? out.rows : []);

@@ -9,7 +9,9 @@
 // are read, never changed, downstream (the sinks copy what they alter).
 import { LRUCache } from 'lru-cache';
 import type { Row } from '../../../schemas/flattener.js';
-import type { Flattened } from './flatten.js';
+import type { KafkaMessage } from 'kafkajs';
+import type { Flattener } from '../../../schemas/flattener.js';
+import { flattenMessage, type Flattened } from './flatten.js';
 
 interface Entry {
   rows: Row[];
@@ -64,3 +66,31 @@ export class SharedReads {
  */
 export const messageKey = (topic: string, partition: number, offset: string, timestamp: string) =>
   `${topic}\u0000${partition}\u0000${offset}\u0000${timestamp}`;
+
+/**
+ * A consumed message through its table's flattener, as the runtime calls it: its value decoded only
+ * if the flattener reads it (one that reads a header may not), and its rows taken from `shared` when
+ * another sink of the service has flattened it already.
+ */
+export function rowsOf(
+  flatten: Flattener,
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+  header: (name: string) => string | undefined,
+  shared?: SharedReads,
+): Flattened {
+  let value: string | undefined;
+  const read = () =>
+    flattenMessage(flatten, {
+      topic,
+      partition,
+      offset: message.offset,
+      get value() {
+        return (value ??= message.value?.toString() ?? '');
+      },
+      header,
+    });
+  if (!shared) return read();
+  return shared.take(messageKey(topic, partition, message.offset, message.timestamp), message.value?.length ?? 0, read);
+}
