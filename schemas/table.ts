@@ -28,9 +28,10 @@ export interface ColumnDeclaration {
    * Personal data, for the opt-in pseudonymisation (PSEUDONYMIZATION_KEY): `identity` values (names,
    * e-mail addresses) become keyed hashes; `text` keeps its words but its e-mail addresses become
    * keyed hashes; `payload` is JSON whose identity fields and texts are treated the same way (text
-   * that does not parse as JSON has its e-mail addresses and `"name": "…"`-style members hashed).
+   * that does not parse as JSON has its e-mail addresses and `"name": "…"`-style members hashed);
+   * `drift` is a REPEATED column of payload-drift findings whose examples' strings become keyed hashes.
    */
-  personal?: 'identity' | 'text' | 'payload';
+  personal?: 'identity' | 'text' | 'payload' | 'drift';
   /**
    * What the column reads as in rows written before it existed (both engines' base references
    * apply it): the `workspace` column reads `default` in files and tables from before workspaces.

@@ -139,3 +139,121 @@ export function entityIdOf(eventType: string, payload: unknown, eventId: string)
   }
   return eventId;
 }
+
+const textOrNull = { type: ['string', 'null'] } as const;
+const idOrNull = { type: ['string', 'integer', 'null'] } as const;
+const named = {
+  type: ['string', 'object', 'null'],
+  properties: { uid: idOrNull, id: idOrNull, name: textOrNull },
+  additionalProperties: true,
+} as const;
+const party = {
+  type: ['object', 'null'],
+  properties: { id: idOrNull, email: textOrNull, name: textOrNull, type: textOrNull },
+  additionalProperties: true,
+} as const;
+
+/** A ticket as the platform tables read it (tables/platform/ticket.ts); other members are Thena's to add. */
+const documentedTicket = {
+  type: ['object', 'null'],
+  additionalProperties: true,
+  properties: {
+    id: idOrNull,
+    ticketId: idOrNull,
+    title: textOrNull,
+    description: textOrNull,
+    statusId: idOrNull,
+    statusName: textOrNull,
+    status: named,
+    priorityId: idOrNull,
+    priorityName: textOrNull,
+    priority: named,
+    sentimentName: textOrNull,
+    sentiment: named,
+    typeName: textOrNull,
+    type: named,
+    source: textOrNull,
+    teamId: idOrNull,
+    teamName: textOrNull,
+    team: party,
+    subTeamId: idOrNull,
+    subTeamName: textOrNull,
+    assignedAgent: { ...party, type: ['object', 'string', 'null'] },
+    assignedAgentId: idOrNull,
+    assignedAgentEmail: textOrNull,
+    assignedTo: idOrNull,
+    customer: party,
+    customerId: idOrNull,
+    customerContactEmail: textOrNull,
+    isEscalated: { type: ['boolean', 'null'] },
+    isArchived: { type: ['boolean', 'null'] },
+    tags: { type: ['array', 'null'], items: { type: 'string' } },
+    aiGeneratedTitle: textOrNull,
+    aiGeneratedSummary: textOrNull,
+    createdAt: { type: ['string', 'integer', 'null'] },
+    updatedAt: { type: ['string', 'integer', 'null'] },
+  },
+} as const;
+
+/** A comment as ticket_comments reads it (tables/platform/comment.ts). */
+const documentedComment = {
+  type: ['object', 'null'],
+  additionalProperties: true,
+  properties: {
+    id: idOrNull,
+    entityId: idOrNull,
+    entityType: textOrNull,
+    author: { ...party, type: ['object', 'string', 'null'] },
+    authorId: idOrNull,
+    authorEmail: textOrNull,
+    authorUserType: textOrNull,
+    parentCommentId: idOrNull,
+    customerContactId: idOrNull,
+    customerContactEmail: textOrNull,
+    commentType: textOrNull,
+    commentVisibility: textOrNull,
+    content: textOrNull,
+    contentHtml: textOrNull,
+    contentMarkdown: textOrNull,
+    createdAt: { type: ['string', 'integer', 'null'] },
+    updatedAt: { type: ['string', 'integer', 'null'] },
+    deletedAt: { type: ['string', 'integer', 'null'] },
+  },
+} as const;
+
+/**
+ * Thena's platform event as documented, for payload drift only (tables/drift/): nothing here is
+ * enforced. The envelope is closed (a member it does not name is `unknown`); the payload is only
+ * partly documented, so its members and the ticket's and comment's are judged by type where the
+ * tables read them, and other members are not `unknown`.
+ */
+export const platformDocumentedSchema = {
+  type: 'object',
+  properties: {
+    eventId: { type: 'string' },
+    eventType: { type: 'string' },
+    timestamp: { type: ['string', 'number'] },
+    orgId: textOrNull,
+    actor: party,
+    payload: {
+      type: ['object', 'null'],
+      additionalProperties: true,
+      properties: {
+        ticket: documentedTicket,
+        previousTicket: documentedTicket,
+        ...Object.fromEntries(commentKeys.map((k) => [k, documentedComment])),
+      },
+    },
+    metadata: { type: ['object', 'null'] },
+  },
+} as const;
+
+/** Members every platform event is expected to have (payload drift's `missing`), in the event found by locateEvent. */
+export const platformExpectedFields: readonly string[] = [
+  'eventId',
+  'eventType',
+  'timestamp',
+  'orgId',
+  'actor',
+  'payload',
+];

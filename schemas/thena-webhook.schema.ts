@@ -108,3 +108,20 @@ export type ThenaWebhook = FromSchema<typeof webhookSchema>;
 
 /** Paths whose problems make an event impossible to key, hence a 400. */
 export const keyingPaths: ReadonlySet<string> = new Set(['/action', '/request', '/request/requestId']);
+
+/**
+ * Fields every body is expected to have (payload drift's `missing`, tables/drift/): what Thena's
+ * sample sends and the tables are built from. Everything else in the description is optional.
+ * Paths as tables/drift/observe.ts writes them; a field under an array is expected in each item.
+ */
+export const requestExpectedFields: readonly string[] = [
+  'action',
+  'request.requestId',
+  'request.status',
+  'request.createdAt',
+  'request.updatedAt',
+  'request.team_id',
+  'request.requestor',
+  'request.activity[].ts',
+  'request.activity[].user',
+];

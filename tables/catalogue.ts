@@ -13,6 +13,7 @@ import { rejectedEvents } from './rejected-events/table.js';
 import { ticketEvents } from './ticket-events/table.js';
 import { ticketComments } from './ticket-comments/table.js';
 import { metricViews } from './metrics/views.js';
+import { driftViews } from './drift/views.js';
 
 export const catalogue: readonly TableDefinition[] = [
   requestEvents,
@@ -35,7 +36,7 @@ export type CatalogueView = ViewDeclaration & { factKey?: readonly string[] };
  * The views that read several tables (tables/metrics/): created after every table's own views,
  * where all the tables they read are present.
  */
-export const crossTableViews: readonly CrossTableViews[] = [metricViews];
+export const crossTableViews: readonly CrossTableViews[] = [metricViews, driftViews];
 
 /** The tables' own views, in creation order, each with the fact key of its table. */
 export const tableViewsOf = (

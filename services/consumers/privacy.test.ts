@@ -81,6 +81,15 @@ describe('pseudonymisation', () => {
     expect(rows[0]).toMatchObject({ status: 'ASSIGNED', team_name: 'Team Lorem Ipsum', reply_count: 8 });
   });
 
+  it('hashes the strings of payload-drift examples and keeps paths, kinds and other values', () => {
+    const body = webhook({ secretField: { owner: 'ana@example.com', n: 3 }, replyCount: 'many' });
+    const [row] = pseudonymised(requestEvents, envelopeMessage(body));
+    expect((row!.payload_drift as string[]).map((e) => JSON.parse(e) as unknown)).toEqual([
+      ['type', 'request.replyCount', JSON.stringify(p.value('many'))],
+      ['unknown', 'request.secretField', JSON.stringify({ owner: p.value('ana@example.com'), n: 3 })],
+    ]);
+  });
+
   it('replaces the rater inside the CSAT text as well', () => {
     const [row] = pseudonymised(
       requestCsat,

@@ -17,6 +17,7 @@ import {
   personKeys,
 } from '../../tables/thena/people.js';
 import { ratersIn } from '../../tables/thena/feedbacks.js';
+import { driftEntry, readDriftEntry } from '../../tables/drift/observe.js';
 
 const emailPattern = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 
@@ -28,6 +29,29 @@ export interface Pseudonymizer {
   /** A table row with its personal columns treated according to their declaration. */
   row(table: Pick<TableDefinition, 'columns' | 'privacy'>, row: Row): Row;
 }
+
+/** A payload-drift entry with its example's strings as keyed hashes; paths (field names) and kinds stay. */
+const driftHashed =
+  (value: (v: string) => string) =>
+  (entry: string): string => {
+    const found = readDriftEntry(entry);
+    if (!found?.example) return entry;
+    const hashed = (node: unknown): unknown => {
+      if (typeof node === 'string') return value(node);
+      if (Array.isArray(node)) return node.map(hashed);
+      if (node !== null && typeof node === 'object') {
+        return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, hashed(v)]));
+      }
+      return node;
+    };
+    let example: unknown;
+    try {
+      example = JSON.parse(found.example);
+    } catch {
+      example = found.example; // not written by observeDrift: hashed whole
+    }
+    return driftEntry({ ...found, example: JSON.stringify(hashed(example)) });
+  };
 
 export function pseudonymizer(key: string): Pseudonymizer {
   const value = (v: string) => `p_${createHmac('sha256', key).update(v).digest('hex').slice(0, 24)}`;
@@ -82,6 +106,7 @@ export function pseudonymizer(key: string): Pseudonymizer {
       ];
       for (const c of table.columns) {
         const v = row[c.name];
+        if (c.personal === 'drift' && Array.isArray(v)) out[c.name] = v.map(driftHashed(value));
         if (typeof v !== 'string' || !c.personal) continue;
         if (c.personal === 'identity') out[c.name] = v === '' ? v : value(v);
         else if (c.personal === 'text') out[c.name] = text(v, names);

@@ -115,10 +115,21 @@ export async function openLake(
   }
   await defineBigQueryFunctions(connection);
   for (const view of viewsOf(tables)) {
-    await connection.run(`CREATE VIEW ${view.name} AS ${viewSql(view, (name) => name)}`);
+    await connection.run(`CREATE VIEW ${view.name} AS ${inDuckDbDialect(viewSql(view, (name) => name))}`);
   }
   return connection;
 }
+
+/**
+ * The views are written in BigQuery's SQL; where DuckDB reads the same text differently, it is
+ * rewritten here. `UNNEST(a) AS x` names, in BigQuery, each element x; in DuckDB, a one-column
+ * table x (whose column is `unnest`), so it becomes `UNNEST(a) AS x_items(x)`.
+ */
+export const inDuckDbDialect = (sql: string): string =>
+  sql.replace(
+    /\bUNNEST\(([^()]*)\) AS (\w+)\b(?!\s*\()/g,
+    (_m, list: string, alias: string) => `UNNEST(${list}) AS ${alias}_items(${alias})`,
+  );
 
 /** DuckDB's errors for a file its glob listed that was gone when it came to read it. */
 const vanished = /No such file or directory|No files found that match|HTTP 404|Not Found/;
@@ -162,4 +173,6 @@ export async function readLake<T>(
 async function defineBigQueryFunctions(connection: DuckDBConnection): Promise<void> {
   // The lake's TIMESTAMP columns hold UTC without a zone, which epoch_us reads as UTC.
   await connection.run('CREATE MACRO unix_micros(ts) AS epoch_us(ts)');
+  // A JSON scalar as text (NULL for JSON null, objects and arrays), as BigQuery's JSON_EXTRACT_SCALAR.
+  await connection.run('CREATE MACRO json_extract_scalar(j, p) AS json_extract_string(j, p)');
 }

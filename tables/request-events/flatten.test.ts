@@ -51,6 +51,7 @@ describe('request_events', () => {
       request_ts: 1692826255621649n,
       field_problems_json: null,
       payload_json: JSON.stringify(seed.request),
+      payload_drift: [], // the sample is what the description and the expected fields describe
       truncated_columns: [],
     });
   });

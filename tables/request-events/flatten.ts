@@ -2,6 +2,7 @@
 import { rows, type FlattenResult } from '../../schemas/flattener.js';
 import { asObject, bool, htmlToText, int, isoMicros, slackMicros, stringList, text } from '../thena/convert.js';
 import { eventRow, fromEvents, type RequestEvent } from '../thena/request-event.js';
+import { driftColumnValue, requestDrift } from '../drift/rules.js';
 
 const id = (v: unknown) => text(asObject(v)?.id);
 
@@ -37,6 +38,7 @@ export function flattenRequestEvent(e: RequestEvent): FlattenResult {
       request_ts: slackMicros(r.requestTs),
       field_problems_json: e.fieldProblems ? JSON.stringify(e.fieldProblems) : null,
       payload_json: JSON.stringify(r),
+      payload_drift: driftColumnValue(e.body, requestDrift),
     }),
   ]);
 }

@@ -4,6 +4,7 @@ import { topics } from '../../schemas/topics.js';
 import { viewsIn } from '../views.js';
 import { eventColumns } from '../thena/request-event.js';
 import { requestEventsFlattener } from './flatten.js';
+import { payloadDriftColumn } from '../drift/rules.js';
 
 export const requestEvents: TableDefinition = {
   name: 'request_events',
@@ -64,6 +65,7 @@ export const requestEvents: TableDefinition = {
       'The whole request object as JSON text, unknown fields included.',
       'payload',
     ),
+    payloadDriftColumn,
   ],
   consumer: {
     service: 'request-events',

@@ -23,6 +23,8 @@ export interface RequestEvent {
   /** updatedAt, else createdAt, else receivedAt; microseconds since the epoch. */
   eventTime: bigint;
   request: Record<string, unknown>;
+  /** The body as Thena sent it (`action`, `request`, anything else); a summary's holds only `request`. */
+  body: Record<string, unknown>;
   fieldProblems: unknown[] | undefined;
 }
 
@@ -42,6 +44,7 @@ export function readEvent(value: string): RequestEvent | FlattenResult {
     receivedAt,
     eventTime: isoMicros(request.updatedAt) ?? isoMicros(request.createdAt) ?? receivedAt,
     request,
+    body: envelope.payload as Record<string, unknown>,
     fieldProblems: envelope.fieldProblems,
   };
 }

@@ -61,6 +61,7 @@ describe('ticket_events', () => {
       created_at: micros('2025-03-01T10:00:00.000Z'),
       updated_at: null,
       payload_json: JSON.stringify(created),
+      payload_drift: [],
       truncated_columns: [],
     });
   });

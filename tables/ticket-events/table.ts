@@ -5,6 +5,7 @@ import { viewsIn } from '../views.js';
 import { payloadJsonColumn, platformColumns } from '../platform/event.js';
 import { platformPrivacy } from '../platform/privacy.js';
 import { ticketEventsFlattener } from './flatten.js';
+import { payloadDriftColumn } from '../drift/rules.js';
 
 const ticketField = (name: string, field: string, personal?: 'identity' | 'text') =>
   column(name, 'STRING', 'NULLABLE', `The ticket's ${field} (payload.ticket, or payload.previousTicket).`, personal);
@@ -69,6 +70,7 @@ export const ticketEvents: TableDefinition = {
     column('created_at', 'TIMESTAMP', 'NULLABLE', "The ticket's createdAt."),
     column('updated_at', 'TIMESTAMP', 'NULLABLE', "The ticket's updatedAt."),
     payloadJsonColumn,
+    payloadDriftColumn,
   ],
   consumer: {
     service: 'ticket-events',

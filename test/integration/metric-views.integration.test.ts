@@ -6,7 +6,7 @@ import type { BigQuery } from '@google-cloud/bigquery';
 import { migrate, toBigQueryRow } from '../../services/bigquery/index.js';
 import { createBigQuery } from '../../services/shared/bigquery.js';
 import { metricViews } from '../../tables/metrics/views.js';
-import { lakeWithRows, metricLakeRows, type ViewLake } from '../support/views.js';
+import { lakeWithRows, metricLakeRows, normalRows, type ViewLake } from '../support/views.js';
 import { testDataset } from '../support/drop-datasets.js';
 
 /** Key columns to order each view by, so both engines list rows alike (NULLs placed explicitly). */
@@ -15,24 +15,6 @@ const orderBy: Record<string, string> = {
   team_daily: 'workspace, team_id NULLS LAST, day',
   assignee_daily: 'workspace, assignee_id NULLS LAST, day',
 };
-
-/** A value as text both engines' clients agree on: times as ISO with µs, numbers as numbers. */
-function normal(value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'object' && 'value' in value) return normal((value as { value: unknown }).value);
-  if (typeof value === 'bigint') return Number(value);
-  if (typeof value === 'number') return Number(value.toPrecision(12));
-  if (typeof value === 'string') {
-    if (/^-?\d+$/.test(value)) return Number(value);
-    if (/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}/.test(value))
-      return new Date(`${value.replace(' ', 'T')}Z`.replace('ZZ', 'Z')).toISOString();
-    return value;
-  }
-  return value;
-}
-
-const normalRows = (rows: Record<string, unknown>[]) =>
-  rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, normal(v)])));
 
 describe('metric views in BigQuery', () => {
   let bq: BigQuery;

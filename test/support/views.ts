@@ -63,3 +63,22 @@ export function metricLakeRows(): { table: TableDefinition; rows: Row[] }[] {
     rows: messages.flatMap((m) => flattened(table.consumer.flatten(m)).rows),
   }));
 }
+
+/** A value as text both engines' clients agree on: times as ISO with µs, numbers as numbers. */
+function normal(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'object' && 'value' in value) return normal((value as { value: unknown }).value);
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'number') return Number(value.toPrecision(12));
+  if (typeof value === 'string') {
+    if (/^-?\d+$/.test(value)) return Number(value);
+    if (/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}/.test(value))
+      return new Date(`${value.replace(' ', 'T')}Z`.replace('ZZ', 'Z')).toISOString();
+    return value;
+  }
+  return value;
+}
+
+/** Rows of either engine's client with each value made comparable (see normal). */
+export const normalRows = (rows: Record<string, unknown>[]) =>
+  rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, normal(v)])));

@@ -158,14 +158,14 @@ describe('REPEATED STRING columns', () => {
     const path = await write(requestEvents, [event(0, { ai_tags: ['a'] })]);
     const elements = await query(
       `SELECT name, repetition_type, converted_type FROM parquet_schema(${lit(path)})
-       WHERE name IN ('ai_tags', 'truncated_columns', 'list', 'element')`,
+       WHERE name IN ('ai_tags', 'truncated_columns', 'payload_drift', 'list', 'element')`,
     );
     const list = (name: string) => [
       { name, repetition_type: 'OPTIONAL', converted_type: 'LIST' },
       { name: 'list', repetition_type: 'REPEATED', converted_type: null },
       { name: 'element', repetition_type: 'OPTIONAL', converted_type: 'UTF8' },
     ];
-    expect(elements).toEqual([...list('truncated_columns'), ...list('ai_tags')]);
+    expect(elements).toEqual([...list('truncated_columns'), ...list('ai_tags'), ...list('payload_drift')]);
   });
 });
 
