@@ -200,6 +200,14 @@ export const configSchema = {
         'A consumer closes its Parquet file this long after its first row, so the lake is fresh within a minute.',
       'x-expected': 'seconds from 1 to 3600, e.g. 30',
     },
+    PAYLOAD_DRIFT_ACKNOWLEDGED: {
+      type: 'array',
+      items: { type: 'string', pattern: '^(request|platform):(unknown|type|missing):.+$' },
+      default: [],
+      description:
+        'Payload drift that is known and should not alert (PayloadDrift): comma-separated `source:kind:path` entries, paths as the payload_drift view writes them. It is still counted and recorded, with acknowledged="true" on the counter.',
+      'x-expected': 'entries such as request:unknown:request.brandNew,platform:type:payload.ticket.statusName',
+    },
     METRICS_PORT: {
       type: 'integer',
       minimum: 0,

@@ -27,6 +27,7 @@ import { createRegistry } from '../shared/metrics.js';
 import { isRetryable, keepTrying } from '../shared/retry.js';
 import { startConsumerHttp, type Readiness } from './http.js';
 import { pseudonymizer } from './privacy.js';
+import { driftCounter } from './drift-metrics.js';
 import { followTable } from './follow-table.js';
 import type { GenerationFollower } from './runtime/follower.js';
 import { startWatchdog, type Observation } from './watchdog.js';
@@ -65,6 +66,24 @@ function withPrivacy(table: TableDefinition, config: Config, logger: Logger): Ta
       flatten: (message) => {
         const out = flatten(message);
         return out.kind === 'rows' ? { ...out, rows: out.rows.map((row) => privacy.row(table, row)) } : out;
+      },
+    },
+  };
+}
+
+/** For a table that records payload drift, its findings are counted as they leave the flattener. */
+function withDriftCount(table: TableDefinition, config: Config, registry: Registry): TableDefinition {
+  const count = driftCounter(table, registry, config.PAYLOAD_DRIFT_ACKNOWLEDGED);
+  if (!count) return table;
+  const { flatten } = table.consumer;
+  return {
+    ...table,
+    consumer: {
+      ...table.consumer,
+      flatten: (message) => {
+        const out = flatten(message);
+        count(out);
+        return out;
       },
     },
   };
@@ -213,8 +232,8 @@ async function main(): Promise<void> {
   const declared = tableFromArgs();
   const config = loadConfig();
   const logger = createLogger(declared.consumer.service, config);
-  const table = withPrivacy(declared, config, logger);
-  const registry = createRegistry(table.consumer.service);
+  const registry = createRegistry(declared.consumer.service);
+  const table = withPrivacy(withDriftCount(declared, config, registry), config, logger);
   const clientId = `thena-${table.consumer.service}`;
   const connection = kafkaConnection(config);
   // Served from the start, so that a service waiting for Kafka or BigQuery says why on /readyz.

@@ -17,13 +17,24 @@ beforeAll(async () => {
 
 describe('alert rules', () => {
   it('pass promtool check and every unit test case', async () => {
-    expect(await run(promtool, ['check', 'rules', join(dir, 'alerts.yml')])).toMatch(/SUCCESS: 8 rules found/);
+    expect(await run(promtool, ['check', 'rules', join(dir, 'alerts.yml')])).toMatch(/SUCCESS: 9 rules found/);
     expect(await run(promtool, ['test', 'rules', join(dir, 'alerts.test.yml')])).toMatch(/SUCCESS/);
   });
 
   it('fail the cases when a rule stops firing where it should', async () => {
     const copy = mkdtempSync(join(tmpdir(), 'alerts-'));
     writeFileSync(join(copy, 'alerts.yml'), readFileSync(join(dir, 'alerts.yml'), 'utf8').replace('> 900', '> 90000'));
+    copyFileSync(join(dir, 'alerts.test.yml'), join(copy, 'alerts.test.yml'));
+    await expect(run(promtool, ['test', 'rules', join(copy, 'alerts.test.yml')])).rejects.toThrow(/FAILED/);
+  });
+
+  it('fail the PayloadDrift cases when a restart or a path seen before would fire it again', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'alerts-'));
+    const rules = readFileSync(join(dir, 'alerts.yml'), 'utf8');
+    // Judged per instance, a new pod's counter is a new series.
+    const perInstance = rules.replace(/max by \(source, path, kind\)/g, 'max by (source, path, kind, instance)');
+    expect(perInstance).not.toBe(rules);
+    writeFileSync(join(copy, 'alerts.yml'), perInstance);
     copyFileSync(join(dir, 'alerts.test.yml'), join(copy, 'alerts.test.yml'));
     await expect(run(promtool, ['test', 'rules', join(copy, 'alerts.test.yml')])).rejects.toThrow(/FAILED/);
   });

@@ -104,6 +104,7 @@ service ignores the ones it does not use.
 {{- include "thena-lake.var" (dict "name" "INGRESS_SPOOL_MAX_BYTES" "value" $v.ingress.spool.maxBytes) }}
 {{- include "thena-lake.var" (dict "name" "INGRESS_DRAIN_ON_EXIT_MS" "value" (mul $v.ingress.drainSeconds 1000)) }}
 {{- include "thena-lake.var" (dict "name" "CONSUMER_RETRY_MAX_MS" "value" $v.consumers.retryMaxMs) }}
+{{- include "thena-lake.var" (dict "name" "PAYLOAD_DRIFT_ACKNOWLEDGED" "value" (join "," $v.consumers.payloadDriftAcknowledged)) }}
 {{- include "thena-lake.var" (dict "name" "LAKE_DIR" "value" $v.lake.dir) }}
 {{- include "thena-lake.var" (dict "name" "LAKE_FILE_MAX_ROWS" "value" $v.lake.fileMaxRows) }}
 {{- include "thena-lake.var" (dict "name" "LAKE_FILE_MAX_BYTES" "value" $v.lake.fileMaxBytes) }}
