@@ -79,6 +79,27 @@ describe('payload_drift in DuckDB', () => {
     ]);
   });
 
+  it('counts distinct events per finding and UTC day in payload_drift_daily, and lists each event’s findings', async () => {
+    expect(
+      await lake.query(
+        `SELECT workspace, source, path, kind, strftime(day, '%Y-%m-%d') AS day, events FROM payload_drift_daily
+         WHERE path IN ('request.brandNew', 'traceId') ORDER BY ${driftOrder}`,
+      ),
+    ).toEqual([
+      { workspace: 'acme', source: 'platform', path: 'traceId', kind: 'unknown', day: '2025-03-01', events: '2' },
+      {
+        workspace: 'acme',
+        source: 'request',
+        path: 'request.brandNew',
+        kind: 'unknown',
+        day: '2025-03-01',
+        events: '2',
+      },
+    ]);
+    // brandNew 2, activity[].ts 2, team_id 1, tie 2, a.b 1 (requests); orgId 1, statusName 1, traceId 2.
+    expect(await lake.query('SELECT count(*) AS n FROM payload_drift_findings')).toEqual([{ n: '12' }]);
+  });
+
   it('reads nothing from rows written before the column existed (NULL), nor from events without findings', async () => {
     const before = tables.map(({ table, rows }) => ({ table, rows: rows.map((r) => ({ ...r, payload_drift: null })) }));
     const old = await lakeWithRows(before);

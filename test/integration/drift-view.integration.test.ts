@@ -9,7 +9,14 @@ import { driftLakeRows } from '../fixtures/drift.js';
 import { lakeWithRows, normalRows, type ViewLake } from '../support/views.js';
 import { testDataset } from '../support/drop-datasets.js';
 
-describe('payload_drift in BigQuery', () => {
+/** Beyond workspace, source, path and kind: what orders each view's rows fully. */
+const orderBy: Record<string, string> = {
+  payload_drift: 'first_seen',
+  payload_drift_daily: 'day',
+  payload_drift_findings: 'event_id',
+};
+
+describe('the payload-drift views in BigQuery', () => {
   let bq: BigQuery;
   let project: string;
   const dataset = testDataset('drift');
@@ -33,11 +40,15 @@ describe('payload_drift in BigQuery', () => {
   });
   afterAll(() => lake?.close());
 
-  it('answers as in DuckDB, every column of every row', async () => {
-    const sql = (from: string) => `SELECT * FROM ${from} ORDER BY workspace, source, path, kind`;
-    const inDuckDb = normalRows(await lake.query(sql('payload_drift')));
-    const [inBigQuery] = await bq.query(sql(`\`${project}.${dataset}.payload_drift\``));
-    expect(inDuckDb).toHaveLength(8);
+  it.each([
+    ['payload_drift', 8],
+    ['payload_drift_daily', 8],
+    ['payload_drift_findings', 12],
+  ])('%s answers as in DuckDB, every column of every row', async (view, rows) => {
+    const sql = (from: string) => `SELECT * FROM ${from} ORDER BY workspace, source, path, kind, ${orderBy[view]}`;
+    const inDuckDb = normalRows(await lake.query(sql(view)));
+    const [inBigQuery] = await bq.query(sql(`\`${project}.${dataset}.${view}\``));
+    expect(inDuckDb).toHaveLength(rows);
     expect(normalRows(inBigQuery as Record<string, unknown>[])).toEqual(inDuckDb);
   });
 });
