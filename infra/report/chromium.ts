@@ -63,3 +63,10 @@ export async function screenshot(
     `file://${html}`,
   ]);
 }
+
+/** The DOM of an HTML file as Chromium has parsed and laid it out, serialised. */
+export async function dumpDom(chromium: string, html: string): Promise<string> {
+  return run(chromium, ['--headless', '--no-sandbox', '--disable-gpu', '--dump-dom', `file://${html}`], {
+    stdoutOnly: true,
+  });
+}

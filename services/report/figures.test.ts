@@ -101,6 +101,9 @@ describe('the figures on the metric views’ fixtures, by hand', () => {
       ['CSAT by team', 'team_daily', 4],
       ['CSAT by assignee', 'assignee_daily', 3],
       ['slowest open requests', 'request_metrics', 3],
+      ['latest day with payload drift', 'payload_drift_daily', 1],
+      ['payload drift first seen in the period', 'payload_drift', 1],
+      ['payload drift rising against the days before', 'payload_drift_daily', 0],
     ]);
     expect(steps.every((s) => s.ms >= 0)).toBe(true);
   });

@@ -9,23 +9,10 @@
 // closed from it on (the days team_daily counts them on). The slowest open requests are the oldest
 // of the backlog now, whenever they were created.
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { readDriftFigures, type DriftFigures } from './drift.js';
+import { reader, type Filters, type Read, type Step } from './query.js';
 
-export interface Filters {
-  /** One workspace; all of them when absent. */
-  workspace?: string;
-  /** YYYY-MM-DD (UTC). */
-  since?: string;
-  /** Rows of the slowest-open table (20 by default). */
-  slowest?: number;
-}
-
-/** A query done: what it read, from which view, how many rows it gave and how long it took. */
-export interface Step {
-  what: string;
-  view: string;
-  rows: number;
-  ms: number;
-}
+export type { Filters, Step } from './query.js';
 
 export interface WorkspaceTotals {
   workspace: string;
@@ -102,6 +89,8 @@ export interface Figures {
   csatByAssignee: CsatGroup[];
   /** The oldest open requests, oldest first, at most `filters.slowest`. */
   slowestOpen: OpenRequest[];
+  /** Payload drift: new paths in the period, and those whose problems rose. */
+  drift: DriftFigures;
 }
 
 export const firstResponseBuckets: readonly Bucket[] = [
@@ -133,26 +122,9 @@ export class NothingToReport extends Error {
   }
 }
 
-type Read = <T>(what: string, view: string, sql: string) => Promise<T[]>;
-
 const inWorkspace = '($workspace IS NULL OR workspace = $workspace)';
 const onOrAfter = (column: string) => `($since IS NULL OR ${column} >= CAST($since AS DATE))`;
 const second = (column: string) => `strftime(${column}, '%Y-%m-%d %H:%M:%S')`;
-
-/** Runs the figures' queries through `read`, binding only the parameters each one names. */
-function reader(connection: DuckDBConnection, filters: Filters, onStep: (step: Step) => void): Read {
-  const values: Record<string, string | null> = {
-    workspace: filters.workspace ?? null,
-    since: filters.since ?? null,
-  };
-  return async <T>(what: string, view: string, sql: string) => {
-    const started = performance.now();
-    const bound = Object.fromEntries(Object.entries(values).filter(([name]) => sql.includes(`$${name}`)));
-    const rows = (await connection.runAndReadAll(sql, bound)).getRowObjectsJson() as unknown as T[];
-    onStep({ what, view, rows: rows.length, ms: performance.now() - started });
-    return rows;
-  };
-}
 
 /** Every workspace of the lake with its requests (all time), whatever the filters. */
 function workspaceTotals(read: Read): Promise<WorkspaceTotals[]> {
@@ -330,5 +302,6 @@ export async function readFigures(
     csatByTeam: await csat(read, 'team_daily'),
     csatByAssignee: await csat(read, 'assignee_daily'),
     slowestOpen: await slowestOpen(read, filters.slowest ?? 20),
+    drift: await readDriftFigures(read, filters),
   };
 }

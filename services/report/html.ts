@@ -218,7 +218,7 @@ function header(input: ReportInput): string {
   const stamp = input.generatedAt.toISOString().slice(0, 16).replace('T', ' ');
   return [
     `<h1>Support report${figures.filters.workspace ? `: ${esc(figures.filters.workspace)}` : ''}</h1>`,
-    `<p class="meta">Generated ${esc(stamp)} UTC from the lake at <code>${esc(input.lakeDir)}</code> (DuckDB over the views request_metrics, team_daily and assignee_daily). `,
+    `<p class="meta">Generated ${esc(stamp)} UTC from the lake at <code>${esc(input.lakeDir)}</code> (DuckDB over the views request_metrics, team_daily, assignee_daily, payload_drift and payload_drift_daily). `,
     `Workspaces: ${figures.workspaces.map((w) => esc(w.workspace)).join(', ')}. Period: ${period(figures)}. Latest event: ${esc(latest)} UTC.</p>`,
   ].join('\n');
 }
@@ -235,9 +235,52 @@ function slowestSection(figures: Figures, generatedAt: Date): string {
   ].join('\n');
 }
 
+/** Payload drift: the paths first seen in the period and those whose problems rose (services/report/drift.ts). */
+function driftSection(figures: Figures): string {
+  const { period, newPaths, rising } = figures.drift;
+  const open = '<section id="payload-drift">\n<h2>Payload drift</h2>';
+  if (period === null)
+    return `${open}\n<p class="empty">No payload drift recorded: every body matched what Thena documents.</p>\n</section>`;
+  const where = (d: { source: string; path: string; kind: string }) => [
+    esc(d.source),
+    `<code>${esc(d.path)}</code>`,
+    esc(d.kind),
+  ];
+  const days = `${esc(period.from)} to ${esc(period.to)}`;
+  const before = `${esc(period.previousFrom)} to the day before ${esc(period.from)}`;
+  return [
+    open,
+    `<p class="about">Where Thena's bodies differed from what it documents (the views payload_drift and payload_drift_daily; docs/drift.md), ${days} (UTC). A path new here fired the PayloadDrift alert unless acknowledged.</p>`,
+    `<h3>New paths</h3>`,
+    newPaths.length === 0
+      ? '<p class="empty">None first seen in the period.</p>'
+      : table(
+          withWorkspace(figures, ['source', 'path', 'kind', 'first seen', 'events', 'example']),
+          newPaths.map((d) => [
+            ...workspaceCell(figures, d.workspace),
+            ...where(d),
+            esc(d.firstSeen),
+            count(d.events),
+            d.example === null ? '–' : `<code>${esc(d.example)}</code>`,
+          ]),
+          several(figures) ? 5 : 4,
+        ),
+    `<h3>Problems that rose</h3>`,
+    `<p class="about">Paths seen before the period with more events in it than in the as many days before (${before}).</p>`,
+    rising.length === 0
+      ? '<p class="empty">None rose.</p>'
+      : table(
+          withWorkspace(figures, ['source', 'path', 'kind', 'events before', 'events in the period']),
+          rising.map((d) => [...workspaceCell(figures, d.workspace), ...where(d), count(d.before), count(d.during)]),
+          several(figures) ? 4 : 3,
+        ),
+    '</section>',
+  ].join('\n');
+}
+
 const style = `
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto; max-width: 1180px; padding: 0 1rem; color: #1b1b1b; }
-h1 { font-size: 1.6rem; margin-bottom: .25rem; } h2 { font-size: 1.2rem; margin: 2rem 0 .25rem; }
+h1 { font-size: 1.6rem; margin-bottom: .25rem; } h2 { font-size: 1.2rem; margin: 2rem 0 .25rem; } h3 { font-size: 1rem; margin: 1rem 0 .25rem; }
 .meta, .about { color: #555; font-size: .9rem; max-width: 70rem; }
 .pair { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; }
 figure { margin: 0; overflow-x: auto; max-width: 100%; }
@@ -266,6 +309,7 @@ export function renderReport(input: ReportInput): string {
     summary(figures),
     ...input.charts.map((chart) => chartSection(figures, chart)),
     slowestSection(figures, input.generatedAt),
+    driftSection(figures),
     '</body>',
     '</html>',
     '',

@@ -2,26 +2,17 @@
 // headless Chromium (Debian's package, installed by infra:install) to PNG. The whole page draws,
 // and every chart draws: each chart's SVG, rendered alone, is not blank, and holds the marks its
 // figures call for.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installChromium, screenshot } from '../../infra/report/chromium.js';
 import { drawCharts, type Chart } from '../../services/report/charts.js';
 import { readFigures } from '../../services/report/figures.js';
 import { renderReport } from '../../services/report/html.js';
 import { marksIn } from '../support/svg.js';
+import { inkShare } from '../support/png.js';
 import { lakeWithRows, metricLakeRows, type ViewLake } from '../support/views.js';
-
-/** The share of a PNG's pixels that differ from its top-left (background) pixel. */
-function inkShare(file: string): { width: number; height: number; ink: number } {
-  const png = PNG.sync.read(readFileSync(file));
-  const bg = png.data.readUInt32BE(0);
-  let ink = 0;
-  for (let i = 0; i < png.data.length; i += 4) if (png.data.readUInt32BE(i) !== bg) ink++;
-  return { width: png.width, height: png.height, ink: ink / (png.width * png.height) };
-}
 
 /** Marks each chart must hold on the fixtures (two workspaces): bars, or points of a line. */
 const expectedMarks: Record<string, { mark: 'bar' | 'point'; count: number }> = {

@@ -9,7 +9,7 @@ import type { Row } from '../../schemas/flattener.js';
 import type { TableDefinition } from '../../schemas/table.js';
 import { openLake } from '../../services/lake/duckdb.js';
 import { writeParquetFile } from '../../services/lake/parquet/writer.js';
-import { requestActivity, requestAssignments, requestCsat, requestEvents } from '../../tables/catalogue.js';
+import { catalogue, requestActivity, requestAssignments, requestCsat, requestEvents } from '../../tables/catalogue.js';
 import { envelopeMessage } from '../fixtures/envelopes.js';
 import { metricDeliveries } from '../fixtures/metrics.js';
 import { flattened } from './flatten.js';
@@ -23,7 +23,11 @@ export interface ViewLake {
   close(): void;
 }
 
-/** A lake holding `rows` for each table (one file each), opened with those tables' views. */
+/**
+ * A lake holding `rows` for each table (one file each), opened as `npm run query` opens it: every
+ * table of the catalogue (those without rows empty) and every view, plus any table given that the
+ * catalogue does not hold.
+ */
 export async function lakeWithRows(tables: { table: TableDefinition; rows: Row[] }[]): Promise<ViewLake> {
   const dir = mkdtempSync(join(tmpdir(), 'views-'));
   for (const { table, rows } of tables) {
@@ -31,10 +35,8 @@ export async function lakeWithRows(tables: { table: TableDefinition; rows: Row[]
   }
   let connection: DuckDBConnection;
   try {
-    connection = await openLake(
-      dir,
-      tables.map((t) => t.table),
-    );
+    const extra = tables.map((t) => t.table).filter((t) => !catalogue.some((c) => c.name === t.name));
+    connection = await openLake(dir, [...catalogue, ...extra]);
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
