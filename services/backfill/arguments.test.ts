@@ -54,6 +54,19 @@ describe('parseArguments', () => {
     });
   });
 
+  it('reads a platform backfill: --since and --limit, the API read whole', () => {
+    expect(parseArguments(['--source', 'platform', '--since', '2024-01-01', '--limit', '50'], now)).toEqual({
+      kind: 'run',
+      args: {
+        mode: 'platform',
+        since: new Date('2024-01-01T00:00:00Z'),
+        pageSize: 50,
+        workspace: 'default',
+        again: false,
+      },
+    });
+  });
+
   it('gives the help, which says whether --until is inclusive', () => {
     expect(parseArguments(['--help'], now)).toEqual({ kind: 'help' });
     expect(help).toMatch(/Both ends are\s+inclusive, to the second/);
@@ -70,6 +83,13 @@ describe('parseArguments', () => {
     [['--file', 'x', '--until', '2024-01-01'], /--until goes with --since, not with --file/],
     [['--file', 'x', '--workspace', 'a b'], /--workspace: 'a b' is not a workspace name/],
     [['--since', '2024-01-01', '--tables'], /Unknown option '--tables'/],
+    [
+      ['--source', 'tickets', '--since', '2024-01-01'],
+      /--source: 'tickets' is not a source; give requests \(the default\) or platform/,
+    ],
+    [['--source', 'platform'], /--source platform needs --since DATE/],
+    [['--source', 'platform', '--since', '2024-01-01', '--until', '2024-02-01'], /the platform API is read whole/],
+    [['--source', 'platform', '--file', 'x'], /--file goes with the requests source/],
   ])('refuses %j', (argv, message) => {
     const parsed = parseArguments(argv, now);
     expect(parsed.kind).toBe('error');

@@ -3,9 +3,11 @@
 import { parseArgs } from 'node:util';
 import { defaultWorkspace, workspacePattern } from '../../schemas/workspace.js';
 import { defaultPageSize, maxPageSize } from './requests-api.js';
+import { maxTicketPageSize } from './platform-api.js';
 
 export const usage =
   'usage: npm run backfill -- --since DATE [--until DATE] [--workspace NAME] [--limit N] [--again]\n' +
+  '       npm run backfill -- --source platform --since DATE [--workspace NAME] [--limit N] [--again]\n' +
   '       npm run backfill -- --file FILE.ndjson [--workspace NAME] [--again]';
 
 export const help = `${usage}
@@ -18,9 +20,14 @@ keeps whichever state of a request is newest by updatedAt, a webhook's or a snap
   --until DATE      ... up to DATE; default: the time this backfill first started. Both ends are
                     inclusive, to the second: --since 2024-01-01 --until 2024-02-01 is January and
                     the first second of February (ranges that meet share that second, harmlessly)
+  --source platform read platform tickets instead, from Thena's platform API (GET /v1/tickets,
+                    numbered pages), those updated from --since on, as platform events
+                    (ticket:snapshot) on the platform topic: ticket_events and ticket_latest keep
+                    whichever state of a ticket is newest, a live event's or a snapshot's
   --file FILE       read an NDJSON export instead: one request object a line, blank lines skipped
   --workspace NAME  the workspace the events belong to (default: ${defaultWorkspace})
-  --limit N         requests per page of the API (default ${defaultPageSize}, at most ${maxPageSize})
+  --limit N         requests per page of the API (default ${defaultPageSize}, at most ${maxPageSize};
+                    tickets: at most ${maxTicketPageSize})
   --again           run a backfill that already completed once more, from the start
   --help            this text
 
@@ -33,7 +40,8 @@ the same command again and it resumes there. A backfill that completed is not ru
 
 Objects that cannot be events go to the dead-letter topic with source 'backfill' and a reason:
 the webhook's own (missing_or_invalid_keys, ...), invalid_json, not_an_object, too_large, or
-no_source_time (neither updatedAt nor createdAt: it could not be ordered against webhooks).
+no_source_time (neither updatedAt nor createdAt: it could not be ordered against webhooks), and
+for tickets no_ticket_id.
 
 Exit status: 0 done or already done; 1 failed (the message says why, the checkpoint is kept);
 2 a bad argument or configuration.`;
@@ -43,7 +51,11 @@ interface Common {
   again: boolean;
 }
 export type BackfillArgs = Common &
-  ({ mode: 'api'; since: Date; until?: Date; pageSize: number } | { mode: 'file'; path: string });
+  (
+    | { mode: 'api'; since: Date; until?: Date; pageSize: number }
+    | { mode: 'platform'; since: Date; pageSize: number }
+    | { mode: 'file'; path: string }
+  );
 
 export type Parsed = { kind: 'run'; args: BackfillArgs } | { kind: 'help' } | { kind: 'error'; message: string };
 
@@ -79,6 +91,26 @@ function apiArgs(values: { since?: string; until?: string; limit?: string }, com
   return { kind: 'run', args: { ...common, mode: 'api', since, ...(until ? { until } : {}), pageSize } };
 }
 
+/** `--source platform`: --since (and --limit); the API is read whole, so no --until, and no --file. */
+function platformArgs(
+  values: { since?: string; until?: string; limit?: string; file?: string },
+  common: Common,
+  now: Date,
+): Parsed {
+  if (values.file !== undefined)
+    return { kind: 'error', message: '--file goes with the requests source, not with --source platform' };
+  if (values.until !== undefined) {
+    return {
+      kind: 'error',
+      message: '--until goes with the requests API; the platform API is read whole, from --since on',
+    };
+  }
+  if (values.since === undefined) return { kind: 'error', message: '--source platform needs --since DATE' };
+  const read = apiArgs(values, common, now);
+  if (read.kind !== 'run' || read.args.mode !== 'api') return read;
+  return { kind: 'run', args: { ...common, mode: 'platform', since: read.args.since, pageSize: read.args.pageSize } };
+}
+
 /** What the command line asks for, the help, or the first problem with it. */
 export function parseArguments(argv: string[], now = new Date()): Parsed {
   let values;
@@ -89,6 +121,7 @@ export function parseArguments(argv: string[], now = new Date()): Parsed {
         since: { type: 'string' },
         until: { type: 'string' },
         file: { type: 'string' },
+        source: { type: 'string', default: 'requests' },
         workspace: { type: 'string', default: defaultWorkspace },
         limit: { type: 'string' },
         again: { type: 'boolean', default: false },
@@ -106,6 +139,13 @@ export function parseArguments(argv: string[], now = new Date()): Parsed {
     };
   }
   const common = { workspace: values.workspace, again: values.again };
+  if (values.source !== 'requests' && values.source !== 'platform') {
+    return {
+      kind: 'error',
+      message: `--source: '${values.source}' is not a source; give requests (the default) or platform`,
+    };
+  }
+  if (values.source === 'platform') return platformArgs(values, common, now);
   if ((values.since === undefined) === (values.file === undefined)) {
     return { kind: 'error', message: 'give either --since DATE (the API) or --file FILE.ndjson (an export)' };
   }

@@ -12,7 +12,9 @@ import { commandKafka, ensureTopics, kafkaConnection } from '../shared/kafka.js'
 import { runService } from '../shared/lifecycle.js';
 import { createLogger } from '../shared/logger.js';
 import { help, parseArguments, usage, type BackfillArgs } from './arguments.js';
-import { backfill, type BackfillOptions } from './backfill.js';
+import { backfill, platformDestinations, type BackfillOptions } from './backfill.js';
+import { maxTicketPageSize, platformApiSource } from './platform-api.js';
+import { platformOutcomeOf } from './platform-events.js';
 import { BackfillError, checkpointKept } from './errors.js';
 import { controlCheckpoints, kafkaPublisher } from './kafka-io.js';
 import { politeClient } from './polite.js';
@@ -30,29 +32,48 @@ function apiSettings(config: Config): { url: string; key: string } {
   if (!config.THENA_API_URL) {
     exitWith(
       2,
-      "THENA_API_URL is not set; set it to the root of Thena's API (it reads {THENA_API_URL}/rest/v1/requests)",
+      "THENA_API_URL is not set; set it to the root of Thena's API (it reads {THENA_API_URL}/rest/v1/requests, or /v1/tickets with --source platform)",
     );
   }
   if (!config.THENA_API_KEY) exitWith(2, "THENA_API_KEY is not set; set it to the key of Thena's requests API");
   return { url: config.THENA_API_URL, key: config.THENA_API_KEY };
 }
 
+type Plan = { what: string; source: BackfillOptions['source'] } & Pick<BackfillOptions, 'outcome' | 'to'>;
+
+/** The API's client: polite to it (THENA_API_REQUESTS_PER_SECOND, THENA_API_TIMEOUT_MS). */
+const apiClient = (config: Config) =>
+  politeClient({
+    requestsPerSecond: config.THENA_API_REQUESTS_PER_SECOND ?? 5,
+    timeoutMs: config.THENA_API_TIMEOUT_MS ?? 60_000,
+    keyName: 'THENA_API_KEY',
+    onRetry: say,
+  });
+
 /** The checkpoint key and the source of what was asked. */
-async function plan(args: BackfillArgs, config: Config): Promise<{ what: string; source: BackfillOptions['source'] }> {
+async function plan(args: BackfillArgs, config: Config): Promise<Plan> {
   if (args.mode === 'file') {
     if (!existsSync(args.path) || !statSync(args.path).isFile()) exitWith(2, `--file: no file at '${args.path}'`);
     const facts = await fileFacts(args.path);
     return { what: `file/${facts.sha256}`, source: () => ndjsonFileSource(args.path, facts) };
   }
   const api = apiSettings(config);
+  if (args.mode === 'platform') {
+    if (args.pageSize > maxTicketPageSize)
+      say(`--limit ${args.pageSize} is over the platform API's ${maxTicketPageSize}; asking ${maxTicketPageSize}`);
+    const http = apiClient(config);
+    return {
+      what: `platform/${args.since.toISOString()}`,
+      source: () =>
+        platformApiSource({ baseUrl: api.url, key: api.key, since: args.since, pageSize: args.pageSize, http }),
+      outcome: platformOutcomeOf,
+      to: platformDestinations,
+    };
+  }
   if (args.pageSize > maxPageSize)
     say(`--limit ${args.pageSize} is over the API's ${maxPageSize}; asking ${maxPageSize}`);
-  const http = politeClient({
-    requestsPerSecond: config.THENA_API_REQUESTS_PER_SECOND ?? 5,
-    timeoutMs: config.THENA_API_TIMEOUT_MS ?? 60_000,
-    keyName: 'THENA_API_KEY',
-    onRetry: say,
-  });
+  const http = apiClient(config);
+
   const source = (resuming: BackfillRecord | undefined) =>
     requestsApiSource({
       baseUrl: api.url,
@@ -95,7 +116,7 @@ async function connect(kafka: Kafka, config: Config) {
 async function main(): Promise<void> {
   const args = commandLine();
   const config = loadConfig();
-  const { what, source } = await plan(args, config);
+  const { what, source, outcome, to } = await plan(args, config);
   // kafkajs logs every failed connection attempt; the command says what failed in one line instead,
   // unless LOG_LEVEL asks for more.
   const logger = createLogger('backfill', {
@@ -117,6 +138,8 @@ async function main(): Promise<void> {
       workspace: args.workspace,
       again: args.again,
       source,
+      ...(outcome ? { outcome } : {}),
+      ...(to ? { to } : {}),
       publisher,
       checkpoints,
       bodyLimitBytes: config.INGRESS_BODY_LIMIT_BYTES,

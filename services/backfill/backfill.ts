@@ -5,8 +5,8 @@
 // backfill whose checkpoint says done is not run again unless asked (--again).
 import type { BackfillRecord } from '../../schemas/control.js';
 import { topics, type OutgoingMessage } from '../../schemas/topics.js';
-import { outcomeOf, type Destinations, type Outcome } from './events.js';
-import type { Chunk, Source } from './sources.js';
+import { outcomeOf, type Destinations, type EventContext, type Outcome } from './events.js';
+import type { Chunk, Source, SourceItem } from './sources.js';
 
 export interface Publisher {
   /** Resolves once the broker acknowledged every message (acks=all); rejects otherwise. */
@@ -41,8 +41,10 @@ export interface BackfillOptions {
   checkpoints: CheckpointStore;
   /** INGRESS_BODY_LIMIT_BYTES: the same bound as a webhook's. */
   bodyLimitBytes: number;
-  /** The pipeline's topics unless a test gives its own. */
+  /** The pipeline's topics unless a test gives its own (the platform source: its own events topic). */
   to?: Destinations;
+  /** What an item read becomes: a request event (outcomeOf) unless said (the platform source). */
+  outcome?: (item: SourceItem, ctx: EventContext) => Outcome;
   /** Told what the run does that an operator should know (resuming). */
   say: (line: string) => void;
   /** Told after each chunk. */
@@ -55,6 +57,12 @@ export type BackfillReport =
   | { outcome: 'done'; record: BackfillRecord; run: RunCounts; resumedAt?: number };
 
 const pipelineDestinations: Destinations = { events: topics.requestEvents.name, deadLetter: topics.deadLetter.name };
+
+/** Where the platform source's events go: the platform webhook's topic. */
+export const platformDestinations: Destinations = {
+  events: topics.platformEvents.name,
+  deadLetter: topics.deadLetter.name,
+};
 
 export const count = (n: number) => n.toLocaleString('en-US');
 
@@ -129,7 +137,7 @@ export async function backfill(o: BackfillOptions): Promise<BackfillReport> {
       bodyLimitBytes: o.bodyLimitBytes,
       from: source.describe,
     };
-    const outcomes = chunk.items.map((item) => outcomeOf(item, ctx));
+    const outcomes = chunk.items.map((item) => (o.outcome ?? outcomeOf)(item, ctx));
     await o.publisher.publish(outcomes.map((x) => x.message));
     record = advance(record, chunk, outcomes, now().toISOString());
     await o.checkpoints.put(o.key, record);

@@ -39,9 +39,10 @@ export type Outcome =
   | { kind: 'dead-letter'; reason: string; message: OutgoingMessage };
 
 /** A JSON value's kind, for messages. */
-const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`);
+export const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`);
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The body a webhook would have carried; a file's line goes in as written, so nothing is re-serialised. */
 export function backfillBody(item: { value: Record<string, unknown>; raw?: string }): string {
@@ -61,7 +62,13 @@ function missingSourceTime(request: Record<string, unknown>): string | undefined
   );
 }
 
-function deadLetter(ctx: EventContext, where: string, reason: string, problems: Problem[], raw: string): Outcome {
+export function deadLetter(
+  ctx: EventContext,
+  where: string,
+  reason: string,
+  problems: Problem[],
+  raw: string,
+): Outcome {
   const details = [{ path: '/', message: `read from ${where}, ${ctx.from}` }, ...problems];
   const message = deadLetterMessage({
     topic: ctx.to.deadLetter,

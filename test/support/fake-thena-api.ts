@@ -1,7 +1,9 @@
-// A fake of Thena's requests REST API (GET /rest/v1/requests) on 127.0.0.1 (a free port), for the
-// backfill's tests. It pages a list of request objects by cursor, checks the key and the query as
-// the real one is expected to, and can be scripted to misbehave: 429 with Retry-After, 5xx, a
-// dropped connection, a cursor handed back twice, slow pages, or each page shape the adapter reads.
+// A fake of Thena's requests REST API (GET /rest/v1/requests) and of its platform API's tickets
+// (GET /v1/tickets) on 127.0.0.1 (a free port), for the backfill's tests. It pages a list of request
+// objects by cursor and a list of tickets by page number, checks the key and the query as the real
+// one is expected to, and can be scripted to misbehave: 429 with Retry-After, 5xx, a dropped
+// connection, a cursor handed back twice, slow pages, each page shape the adapter reads, or tickets
+// added while a run reads them.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -29,6 +31,10 @@ export interface FakeApiOptions {
   delayMs?: number;
   /** From this page on (1-based, at least 2), a page's next cursor is the cursor it was asked with. */
   repeatCursorOnPage?: number;
+  /** The tickets GET /v1/tickets serves, in this order (newest first, as a list endpoint would). */
+  tickets?: unknown[];
+  /** Called before a page of tickets is served, with its number: a test may add tickets here. */
+  beforeTicketsPage?: (page: number, tickets: unknown[]) => void;
 }
 
 export interface FakeThenaApi {
@@ -39,6 +45,8 @@ export interface FakeThenaApi {
   readonly calls: ApiCall[];
   /** The request objects served; a test may change them between runs. */
   items: unknown[];
+  /** The tickets served; a test may change them between runs. */
+  tickets: unknown[];
   /** Answers for the next calls, one each, before pages are served again. */
   queue(...answers: Scripted[]): void;
   /** An answer for every call from now on; undefined serves pages again. */
@@ -61,6 +69,20 @@ export function apiRequest(requestId: string, createdAt: string, extra: Record<s
   };
   for (const [k, v] of Object.entries(request)) if (v === undefined) delete request[k];
   return request;
+}
+
+/** A ticket as the platform API might hold it: `id`, created `createdAt` and updated an hour later, with `extra` over those. */
+export function apiTicket(id: string, createdAt: string, extra: Record<string, unknown> = {}) {
+  return {
+    id,
+    ticketId: id.replace(/\D/g, '') || id,
+    title: `Ticket ${id}`,
+    statusName: 'Open',
+    teamId: 'team-1',
+    createdAt,
+    updatedAt: new Date(Date.parse(createdAt) + 3_600_000).toISOString(),
+    ...extra,
+  };
 }
 
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -107,7 +129,7 @@ export async function fakeThenaApi(options: FakeApiOptions): Promise<FakeThenaAp
   const calls: ApiCall[] = [];
   const queued: Scripted[] = [];
   let always: Scripted | undefined;
-  const api = { items: options.items };
+  const api = { items: options.items, tickets: options.tickets ?? [] };
 
   const servePage = async (res: ServerResponse, q: Record<string, string>) => {
     const [from, to] = [Number(q.start_date), Number(q.end_date)];
@@ -126,14 +148,28 @@ export async function fakeThenaApi(options: FakeApiOptions): Promise<FakeThenaAp
     json(res, 200, wrap(shape, items, next));
   };
 
+  const serveTickets = async (res: ServerResponse, q: Record<string, string>) => {
+    const [page, limit] = [Number(q.page ?? 1), Number(q.limit ?? 20)];
+    if (!Number.isInteger(page) || page < 1) return json(res, 400, { error: 'page must be a whole number from 1' });
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+      return json(res, 400, { error: 'limit must be from 1 to 100' });
+    options.beforeTicketsPage?.(page, api.tickets);
+    if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
+    const from = (page - 1) * limit;
+    const data = api.tickets.slice(from, from + limit);
+    json(res, 200, { data, meta: { page, limit, hasMore: from + limit < api.tickets.length } });
+  };
+
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake');
     const query = Object.fromEntries(url.searchParams);
     calls.push({ path: url.pathname, query, authorization: req.headers.authorization, at: Date.now() });
     const scripted = queued.shift() ?? always;
     if (scripted) return answerScripted(req, res, scripted);
-    if (req.method !== 'GET' || url.pathname !== '/rest/v1/requests') return json(res, 404, { error: 'not found' });
+    const route = req.method === 'GET' ? url.pathname : '';
+    if (route !== '/rest/v1/requests' && route !== '/v1/tickets') return json(res, 404, { error: 'not found' });
     if (req.headers.authorization !== `Bearer ${key}`) return json(res, 401, { error: 'unauthorized' });
+    if (route === '/v1/tickets') return void serveTickets(res, query);
     const problem = badQuery(query);
     if (problem) return json(res, 400, { error: problem });
     void servePage(res, query);
@@ -150,6 +186,12 @@ export async function fakeThenaApi(options: FakeApiOptions): Promise<FakeThenaAp
     },
     set items(items: unknown[]) {
       api.items = items;
+    },
+    get tickets() {
+      return api.tickets;
+    },
+    set tickets(tickets: unknown[]) {
+      api.tickets = tickets;
     },
     queue: (...answers) => void queued.push(...answers),
     always: (answer) => void (always = answer),
