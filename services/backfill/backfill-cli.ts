@@ -18,7 +18,7 @@ import { platformOutcomeOf } from './platform-events.js';
 import { BackfillError, checkpointKept } from './errors.js';
 import { controlCheckpoints, kafkaPublisher } from './kafka-io.js';
 import { politeClient } from './polite.js';
-import { alreadyDone, progressReporter, summary } from './report.js';
+import { alreadyDone, progressReporter, readingRequests, readingTickets, summary, type Reading } from './report.js';
 import { maxPageSize, requestsApiSource } from './requests-api.js';
 import { fileFacts, ndjsonFileSource } from './sources.js';
 
@@ -39,7 +39,10 @@ function apiSettings(config: Config): { url: string; key: string } {
   return { url: config.THENA_API_URL, key: config.THENA_API_KEY };
 }
 
-type Plan = { what: string; source: BackfillOptions['source'] } & Pick<BackfillOptions, 'outcome' | 'to'>;
+type Plan = { what: string; source: BackfillOptions['source']; reading?: Reading } & Pick<
+  BackfillOptions,
+  'outcome' | 'to'
+>;
 
 /** The API's client: polite to it (THENA_API_REQUESTS_PER_SECOND, THENA_API_TIMEOUT_MS). */
 const apiClient = (config: Config) =>
@@ -68,6 +71,7 @@ async function plan(args: BackfillArgs, config: Config): Promise<Plan> {
         platformApiSource({ baseUrl: api.url, key: api.key, since: args.since, pageSize: args.pageSize, http }),
       outcome: platformOutcomeOf,
       to: platformDestinations,
+      reading: readingTickets,
     };
   }
   if (args.pageSize > maxPageSize)
@@ -116,7 +120,7 @@ async function connect(kafka: Kafka, config: Config) {
 async function main(): Promise<void> {
   const args = commandLine();
   const config = loadConfig();
-  const { what, source, outcome, to } = await plan(args, config);
+  const { what, source, outcome, to, reading = readingRequests } = await plan(args, config);
   // kafkajs logs every failed connection attempt; the command says what failed in one line instead,
   // unless LOG_LEVEL asks for more.
   const logger = createLogger('backfill', {
@@ -132,7 +136,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
     const { publisher, checkpoints } = await connect(kafka, config);
-    const report = progressReporter();
+    const report = progressReporter(undefined, { reading });
     const result = await backfill({
       key: backfillKey(args.workspace, what),
       workspace: args.workspace,
@@ -147,7 +151,9 @@ async function main(): Promise<void> {
       onProgress: (record, src) => report((progressed = record), src),
     }).finally(() => Promise.allSettled([publisher.close(), checkpoints.close()]));
     process.stdout.write(
-      result.outcome === 'already done' ? alreadyDone(result.record) : summary(result, Date.now() - started),
+      result.outcome === 'already done'
+        ? alreadyDone(result.record, reading)
+        : summary(result, Date.now() - started, reading),
     );
   } catch (err) {
     failure(err, config);

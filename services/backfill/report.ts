@@ -7,6 +7,14 @@ import type { Source } from './sources.js';
 
 const plural = (unit: string, n: number) => `${count(n)} ${unit}${n === 1 ? '' : 's'}`;
 
+/** What a backfill reads and where its events go: requests by default, tickets for the platform source. */
+export interface Reading {
+  things: 'requests' | 'tickets';
+  topic: string;
+}
+export const readingRequests: Reading = { things: 'requests', topic: topics.requestEvents.name };
+export const readingTickets: Reading = { things: 'tickets', topic: topics.platformEvents.name };
+
 export function elapsed(ms: number): string {
   const s = ms / 1000;
   if (s < 90) return `${s.toFixed(1)} s`;
@@ -15,20 +23,24 @@ export function elapsed(ms: number): string {
 }
 
 /** Totals of a checkpoint, e.g. "12 pages, 1,150 requests read, 1,140 published, 10 dead-lettered". */
-export const totals = (r: BackfillRecord) =>
-  `${plural(r.unit, r.done)}, ${count(r.read)} requests read, ${count(r.published)} published, ${count(r.deadLettered)} dead-lettered`;
+export const totals = (r: BackfillRecord, reading = readingRequests) =>
+  `${plural(r.unit, r.done)}, ${count(r.read)} ${reading.things} read, ${count(r.published)} published, ${count(r.deadLettered)} dead-lettered`;
 
 /** The lines printed when the checkpoint says the backfill completed and --again was not given. */
-export function alreadyDone(r: BackfillRecord): string {
+export function alreadyDone(r: BackfillRecord, reading = readingRequests): string {
   return (
     `Backfill of ${r.source} for workspace ${r.workspace} already completed at ${r.at} ` +
-    `(${totals(r)}); nothing published.\n` +
+    `(${totals(r, reading)}); nothing published.\n` +
     `--again runs it from the start: the same snapshots get the same eventIds, so the views do not change.\n`
   );
 }
 
 /** The summary of a run that read its source to the end. */
-export function summary(report: Extract<BackfillReport, { outcome: 'done' }>, ms: number): string {
+export function summary(
+  report: Extract<BackfillReport, { outcome: 'done' }>,
+  ms: number,
+  reading = readingRequests,
+): string {
   const { record: r, run } = report;
   const first = report.resumedAt ?? 1;
   const span = run.chunks === 0 ? 'nothing left to read' : `${r.unit}s ${count(first)} to ${count(r.done)}`;
@@ -39,11 +51,11 @@ export function summary(report: Extract<BackfillReport, { outcome: 'done' }>, ms
   const lines = [
     `Backfill of ${r.source} for workspace ${r.workspace}: complete in ${elapsed(ms)}.`,
     `  ${r.unit}s read:    ${count(run.chunks === 0 ? 0 : r.done - first + 1)} (${span}${resumed})`,
-    `  requests read: ${count(run.read)}`,
-    `  published:     ${count(run.published)} events on ${topics.requestEvents.name}`,
+    `  ${reading.things} read: ${reading.things === 'tickets' ? ' ' : ''}${count(run.read)}`,
+    `  published:     ${count(run.published)} events on ${reading.topic}`,
     `  dead-lettered: ${count(run.deadLettered)}${reasons ? ` (${reasons}) on ${topics.deadLetter.name}, source 'backfill'` : ''}`,
   ];
-  if (report.resumedAt !== undefined) lines.push(`  in all, with the runs before: ${totals(r)}`);
+  if (report.resumedAt !== undefined) lines.push(`  in all, with the runs before: ${totals(r, reading)}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -53,8 +65,9 @@ export function summary(report: Extract<BackfillReport, { outcome: 'done' }>, ms
  */
 export function progressReporter(
   write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
-  opts: { intervalMs?: number; now?: () => number } = {},
+  opts: { intervalMs?: number; now?: () => number; reading?: Reading } = {},
 ): (record: BackfillRecord, source: Source) => void {
+  const things = (opts.reading ?? readingRequests).things;
   const now = opts.now ?? Date.now;
   const intervalMs = opts.intervalMs ?? 2000;
   const lines = progress('backfill', { unit: 'lines', write, intervalMs, now });
@@ -69,7 +82,7 @@ export function progressReporter(
     lastPrinted = t;
     const rate = (record.done - firstDone) / Math.max(0.001, (t - started) / 1000);
     write(
-      `backfill: page ${count(record.done)}, ${count(record.read)} requests read, ${count(record.published)} published, ` +
+      `backfill: page ${count(record.done)}, ${count(record.read)} ${things} read, ${count(record.published)} published, ` +
         `${count(record.deadLettered)} dead-lettered, ${rate.toFixed(1)} pages/s`,
     );
   };

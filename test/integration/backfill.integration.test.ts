@@ -8,7 +8,12 @@
 //    sinks;
 // 2. a backfill overlapping live webhooks, some newer than the API's snapshot and some older:
 //    request_latest holds the newest state by updatedAt in both sinks, and a second run with
-//    --again changes nothing in the views.
+//    --again changes nothing in the views;
+// 3. a platform backfill (--source platform) killed after some pages and resumed, while the fake
+//    API adds tickets at the front of its list between pages (each also sent live, as Thena would),
+//    answers 429 and 503 once, and holds a malformed item: every ticket once in ticket_latest in
+//    both sinks, none missed, no event twice in ticket_history, and a live event newer than a
+//    ticket's snapshot still wins (one older does not).
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,9 +35,12 @@ import { createBigQuery } from '../../services/shared/bigquery.js';
 import { createKafka, createProducer, ensureTopics } from '../../services/shared/kafka.js';
 import { createRegistry } from '../../services/shared/metrics.js';
 import type { Sink } from '../../schemas/sink.js';
+import type { TableDefinition } from '../../schemas/table.js';
 import { tableOfService } from '../../tables/catalogue.js';
 import { webhook } from '../fixtures/webhooks.js';
-import { apiRequest, fakeThenaApi, type FakeThenaApi } from '../support/fake-thena-api.js';
+import { apiRequest, apiTicket, fakeThenaApi, type FakeThenaApi } from '../support/fake-thena-api.js';
+import { classifyPlatform, platformEnvelope } from '../../services/ingress/index.js';
+import { snapshotBody } from '../../services/backfill/platform-events.js';
 import { ownBrokerPorts } from '../support/global-setup.js';
 import { quietLogger } from '../support/lake.js';
 import { uniqueName, waitFor } from '../support/wait.js';
@@ -41,6 +49,7 @@ import { serviceArgs } from '../support/build.js';
 import { testDataset } from '../support/drop-datasets.js';
 
 const requestEvents = tableOfService('request-events')!;
+const ticketEvents = tableOfService('ticket-events')!;
 
 /** The eventId a backfill gives a request object: the webhook rule over {"action":"BACKFILL","request":…}. */
 function backfillEventId(item: Record<string, unknown>): string {
@@ -64,6 +73,8 @@ class Harness {
   kafka!: Kafka;
   producer!: Producer;
   consumers: RunningConsumer[] = [];
+  /** The topic each consumer reads. */
+  private readonly consumerTopic = new Map<RunningConsumer, string>();
   private runs = 0;
 
   async start(): Promise<void> {
@@ -79,30 +90,33 @@ class Harness {
     this.producer = createProducer(this.kafka);
     await this.producer.connect();
     await migrate(this.bq, { dataset: this.dataset, location: 'US' });
-    await this.consume(parquetSink({ lakeDir: this.lakeDir, table: requestEvents }));
-    await this.consume(
-      bigQuerySink({ bq: this.bq, writeClient: testWriteClient(), dataset: this.dataset, table: requestEvents }),
-    );
+    for (const table of [requestEvents, ticketEvents]) {
+      await this.consume(table, parquetSink({ lakeDir: this.lakeDir, table }));
+      await this.consume(
+        table,
+        bigQuerySink({ bq: this.bq, writeClient: testWriteClient(), dataset: this.dataset, table }),
+      );
+    }
   }
 
-  /** The request-events consumer on the pipeline's topic, in a group of its own, into `sink`. */
-  private async consume(sink: Sink): Promise<void> {
-    const service = uniqueName('backfill-request-events');
-    this.consumers.push(
-      await startConsumer({
-        table: { ...requestEvents, consumer: { ...requestEvents.consumer, service } },
-        kafka: this.kafka,
-        sink,
-        publish: async (m) => void (await this.producer.send({ topic: m.topic, acks: -1, messages: [m] })),
-        deadLetterTopic: topics.deadLetter.name,
-        logger: quietLogger,
-        metrics: consumerMetrics(createRegistry(service)),
-        limits: { maxRows: 10_000, maxBytes: 64 * 1024 * 1024, maxAgeMs: 300 },
-        onFatal: (err) => {
-          throw err;
-        },
-      }),
-    );
+  /** The table's consumer on the pipeline's topic, in a group of its own, into `sink`. */
+  private async consume(table: TableDefinition, sink: Sink): Promise<void> {
+    const service = uniqueName(`backfill-${table.consumer.service}`);
+    const running = await startConsumer({
+      table: { ...table, consumer: { ...table.consumer, service } },
+      kafka: this.kafka,
+      sink,
+      publish: async (m) => void (await this.producer.send({ topic: m.topic, acks: -1, messages: [m] })),
+      deadLetterTopic: topics.deadLetter.name,
+      logger: quietLogger,
+      metrics: consumerMetrics(createRegistry(service)),
+      limits: { maxRows: 10_000, maxBytes: 64 * 1024 * 1024, maxAgeMs: 300 },
+      onFatal: (err) => {
+        throw err;
+      },
+    });
+    this.consumers.push(running);
+    this.consumerTopic.set(running, table.consumer.topic);
   }
 
   /**
@@ -152,17 +166,17 @@ class Harness {
     }
   }
 
-  /** Resolves once every consumer group has committed up to the end of the events topic. */
-  async caughtUp(): Promise<void> {
+  /** Resolves once every consumer group of `topic` has committed up to its end. */
+  async caughtUp(topic: string = topics.requestEvents.name): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      const ends = await admin.fetchTopicOffsets(topics.requestEvents.name);
+      const ends = await admin.fetchTopicOffsets(topic);
       await waitFor(
         'the consumers to commit everything published',
         async () => {
-          for (const c of this.consumers) {
-            const [committed] = await admin.fetchOffsets({ groupId: c.groupId, topics: [topics.requestEvents.name] });
+          for (const c of this.consumers.filter((x) => this.consumerTopic.get(x) === topic)) {
+            const [committed] = await admin.fetchOffsets({ groupId: c.groupId, topics: [topic] });
             const at = new Map(committed!.partitions.map((p) => [p.partition, BigInt(p.offset)]));
             if (ends.some((e) => BigInt(e.high) > 0n && (at.get(e.partition) ?? -1n) < BigInt(e.high))) return false;
           }
@@ -311,6 +325,113 @@ describe('npm run backfill', () => {
           sorted(historyBefore[sink], 'request_id', 'event_id', 'status'),
         );
       }
+    } finally {
+      await api.close();
+    }
+  }, 300_000);
+
+  it('--source platform: resumes after a SIGKILL while tickets are added between pages; none missed, a newer live event wins', async () => {
+    const at = (i: number) => new Date(Date.parse('2024-05-01T00:00:00Z') + i * 3_600_000).toISOString();
+    // Newest first, as a list endpoint answers; a malformed item (no id) among them.
+    const tickets: unknown[] = Array.from({ length: 40 }, (_, i) => apiTicket(`PT${40 - i}`, at(40 - i)));
+    tickets.splice(12, 0, { title: 'no id', updatedAt: at(3) });
+    const live = (body: Record<string, unknown>) => {
+      const result = classifyPlatform(JSON.stringify(body));
+      if (result.kind !== 'accepted') throw new Error(`fixture rejected: ${JSON.stringify(result.details)}`);
+      return { key: result.entityId, value: platformEnvelope(result, new Date(), 'default') };
+    };
+    const liveEvent = (eventId: string, eventType: string, ticket: Record<string, unknown>, timestamp: string) =>
+      live({
+        eventId,
+        eventType,
+        timestamp,
+        orgId: 'default',
+        actor: { id: 'agent-1', type: 'AGENT' },
+        payload: { ticket },
+      });
+    const send = (messages: { key: string; value: string }[]) =>
+      h.producer.send({ topic: topics.platformEvents.name, acks: -1, messages });
+
+    // PT5 changes after its snapshot (a live event an hour newer); PT6's live event is an hour older.
+    const pt = (n: number) => tickets.find((t) => (t as { id?: string }).id === `PT${n}`) as Record<string, unknown>;
+    const newer = new Date(Date.parse(pt(5).updatedAt as string) + 3_600_000).toISOString();
+    const older = new Date(Date.parse(pt(6).updatedAt as string) - 3_600_000).toISOString();
+    await send([
+      liveEvent('live-pt5', 'ticket:updated', { ...pt(5), statusName: 'Closed', updatedAt: newer }, newer),
+      liveEvent('live-pt6', 'ticket:updated', { ...pt(6), statusName: 'Stale', updatedAt: older }, older),
+    ]);
+
+    // Before pages 3 and 6 of each run, a new ticket goes to the front of the list (and is sent live).
+    const added: Record<string, unknown>[] = [];
+    const api = await fakeThenaApi({
+      items: [],
+      tickets,
+      delayMs: 300,
+      beforeTicketsPage: (page, list) => {
+        if (page !== 3 && page !== 6) return;
+        const ticket = apiTicket(`PN${added.length + 1}`, at(100 + added.length));
+        added.push(ticket);
+        list.unshift(ticket);
+        void send([liveEvent(`live-${String(ticket.id)}`, 'ticket:created', ticket, ticket.createdAt)]);
+      },
+    });
+    try {
+      const args = ['--source', 'platform', '--since', '2024-05-01', '--limit', '5'];
+      const first = h.backfill(api, args);
+      let exited: number | string | undefined;
+      void first.exited.then((code) => (exited = code));
+      await waitFor(
+        'the platform backfill to read a few pages',
+        () => {
+          if (exited !== undefined)
+            throw new Error(
+              `the backfill ended (${exited}) before it was killed: ${readFileSync(first.logFile, 'utf8')}`,
+            );
+          return api.calls.length >= 4;
+        },
+        90_000,
+        20,
+      );
+      await first.kill();
+      expect(api.calls.length).toBeLessThan(9);
+      api.queue({ status: 429, headers: { 'retry-after': '1' } }, { status: 503 });
+      const output = await h.backfillToEnd(api, args);
+      expect(output).toMatch(/resuming at page \d+/);
+      expect(output).toMatch(/429/);
+      expect(output).toMatch(/published:\s+\d+ events on thena\.platform-events\.v1/);
+      expect(output).toMatch(
+        /in all, with the runs before: \d+ pages, [\d,]+ tickets read, [\d,]+ published, 1 dead-lettered/,
+      );
+      expect(added.length).toBeGreaterThanOrEqual(2);
+
+      // The fake's list is `tickets` itself, added ones included: every ticket with an id, once.
+      const all = tickets.filter((t) => (t as { id?: string }).id !== undefined) as Record<string, unknown>[];
+      expect(added.every((t) => all.includes(t))).toBe(true);
+      const expectedIds = all.map((t) => String(t.id)).sort();
+      const latest = "SELECT ticket_id, status, event_id FROM ticket_latest WHERE ticket_id LIKE 'P%'";
+      await waitFor(
+        'every ticket in ticket_latest of both sinks',
+        async () => {
+          const rows = await h.query(latest);
+          return rows.lake.length >= all.length && rows.bigquery.length >= all.length;
+        },
+        120_000,
+        1000,
+      );
+      await h.caughtUp(topics.platformEvents.name);
+      const rows = await h.query(latest);
+      for (const sink of ['lake', 'bigquery'] as const) {
+        expect(sorted(rows[sink], 'ticket_id'), sink).toEqual(expectedIds);
+        const state = new Map(rows[sink].map((r) => [String(r.ticket_id), r]));
+        expect(state.get('PT5')).toMatchObject({ status: 'Closed', event_id: 'live-pt5' });
+        const snapshotOf6 = JSON.parse(snapshotBody(pt(6), 'default')).eventId as string;
+        expect(state.get('PT6')).toMatchObject({ status: 'Open', event_id: snapshotOf6 });
+      }
+      const history = await h.query(
+        "SELECT event_id, count(*) AS n FROM ticket_history WHERE ticket_id LIKE 'P%' GROUP BY event_id HAVING count(*) > 1",
+      );
+      expect(history.lake).toEqual([]);
+      expect(history.bigquery).toEqual([]);
     } finally {
       await api.close();
     }
