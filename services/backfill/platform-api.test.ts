@@ -40,8 +40,8 @@ describe('the platform API source (tickets)', () => {
       [2, 10, '3', false],
       [3, 5, undefined, true],
     ]);
-    expect(api.calls.map((c) => [c.path, c.query.page, c.query.limit, c.authorization])).toEqual(
-      [1, 2, 3].map((p) => ['/v1/tickets', String(p), '10', `Bearer ${api!.key}`]),
+    expect(api.calls.map((c) => [c.path, c.query.page, c.query.limit, c.apiKey, c.authorization])).toEqual(
+      [1, 2, 3].map((p) => ['/v1/tickets', String(p), '10', api!.key, undefined]),
     );
     const resumed = await readAll(source.read({ done: 1, resume: '2' }));
     expect(resumed.map((c) => c.done)).toEqual([2, 3]);
@@ -82,6 +82,14 @@ describe('the platform API source (tickets)', () => {
     await expect(readAll(source.read())).rejects.toThrow(
       /page 1 of the Thena platform API \(tickets\): the answer is not JSON.*platform-api\.ts/,
     );
+  });
+
+  it('stops at a refused key, naming THENA_API_KEY and not its value', async () => {
+    api = await fakeThenaApi({ items: [], tickets: [ticket(1)] });
+    const source = platformApiSource({ baseUrl: api.url, key: 'wrong-key-value', since, pageSize: 10, http: http() });
+    const failed = readAll(source.read());
+    await expect(failed).rejects.toThrow(/THENA_API_KEY/);
+    await expect(failed).rejects.not.toThrow(/wrong-key-value/);
   });
 
   it(`asks at most ${maxTicketPageSize} tickets a page`, () => {

@@ -1,5 +1,6 @@
 // Thena's platform API for tickets: GET {THENA_API_URL}/v1/tickets?page=N&limit=L (numbered pages
-// from 1), authorised by `Authorization: Bearer <key>`. Its answers are only partly documented, so
+// from 1), authorised by an `x-api-key` header, as its documentation shows (its teamId and dateRange
+// filters are not used: every team's tickets are read, and --since is applied here). Its answers are only partly documented, so
 // every assumption about them lives in this file: the tickets are the array under `data`, `tickets`
 // or `items` (or the answer is a bare array); the last page is one with fewer tickets than asked, or
 // one whose `meta.hasMore` / `hasMore` is false, or whose page number reaches `meta.totalPages`. An
@@ -79,7 +80,7 @@ function inRange(item: unknown, since: Date): boolean {
 }
 
 async function fetchTicketsPage(o: PlatformApiOptions, page: number, asked: number): Promise<Page> {
-  const headers = { authorization: `Bearer ${o.key}`, accept: 'application/json' };
+  const headers = { 'x-api-key': o.key, accept: 'application/json' };
   const answer = await o.http.get(ticketsPageUrl({ ...o, pageSize: asked }, page), headers);
   const fail = (problem: string) =>
     new BackfillError(

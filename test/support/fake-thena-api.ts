@@ -14,6 +14,8 @@ export interface ApiCall {
   path: string;
   query: Record<string, string>;
   authorization: string | undefined;
+  /** The x-api-key header (the platform API's). */
+  apiKey: string | undefined;
   /** Date.now() when it arrived. */
   at: number;
 }
@@ -24,7 +26,7 @@ export type Scripted = { status: number; body?: string; headers?: Record<string,
 export interface FakeApiOptions {
   /** The request objects the API holds, served in this order. */
   items: unknown[];
-  /** The key it accepts as `Authorization: Bearer <key>`; 'fake-key' by default. */
+  /** The key it accepts (requests: `Authorization: Bearer <key>`; tickets: `x-api-key`); 'fake-key' by default. */
   key?: string;
   shape?: PageShape;
   /** Every page is answered after this long (slow pages). */
@@ -163,12 +165,14 @@ export async function fakeThenaApi(options: FakeApiOptions): Promise<FakeThenaAp
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake');
     const query = Object.fromEntries(url.searchParams);
-    calls.push({ path: url.pathname, query, authorization: req.headers.authorization, at: Date.now() });
+    const apiKey = req.headers['x-api-key'] as string | undefined;
+    calls.push({ path: url.pathname, query, authorization: req.headers.authorization, apiKey, at: Date.now() });
     const scripted = queued.shift() ?? always;
     if (scripted) return answerScripted(req, res, scripted);
     const route = req.method === 'GET' ? url.pathname : '';
     if (route !== '/rest/v1/requests' && route !== '/v1/tickets') return json(res, 404, { error: 'not found' });
-    if (req.headers.authorization !== `Bearer ${key}`) return json(res, 401, { error: 'unauthorized' });
+    const authorised = route === '/v1/tickets' ? apiKey === key : req.headers.authorization === `Bearer ${key}`;
+    if (!authorised) return json(res, 401, { error: 'unauthorized' });
     if (route === '/v1/tickets') return void serveTickets(res, query);
     const problem = badQuery(query);
     if (problem) return json(res, 400, { error: problem });
