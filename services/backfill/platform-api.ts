@@ -11,7 +11,7 @@
 // them: a ticket added at the front pushes the others one place on, so the next page repeats one
 // rather than skips one, and a repeated ticket is the same snapshot with the same eventId.
 import { BackfillError, checkpointKept } from './errors.js';
-import type { PoliteClient } from './polite.js';
+import { answerJson, type PoliteClient } from './polite.js';
 import { pagedSource, type Page, type Source } from './sources.js';
 import { thenaTime } from '../../tables/platform/time.js';
 
@@ -87,12 +87,7 @@ async function fetchTicketsPage(o: PlatformApiOptions, page: number, asked: numb
       `page ${page} of the Thena platform API (tickets): ${problem}; nothing of it was published and ${checkpointKept} ` +
         `(if Thena changed its answers, services/backfill/platform-api.ts is where they are read)`,
     );
-  let body: unknown;
-  try {
-    body = JSON.parse(answer.body);
-  } catch {
-    throw fail(`the answer is not JSON (${answer.body.slice(0, 80).replace(/\s+/g, ' ')})`);
-  }
+  const body = answerJson(answer, fail);
   const read = readTicketsPage(body, page, asked);
   if ('problem' in read) throw fail(read.problem);
   return { items: read.items.filter((item) => inRange(item, o.since)), next: read.last ? undefined : String(page + 1) };

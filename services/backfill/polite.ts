@@ -158,3 +158,12 @@ export function politeClient(options: PoliteOptions): PoliteClient {
     },
   };
 }
+
+/** A 2xx answer's JSON, or `fail` saying it is not JSON (with its start, so the operator sees what came). */
+export function answerJson(answer: HttpAnswer, fail: (problem: string) => Error): unknown {
+  try {
+    return JSON.parse(answer.body);
+  } catch {
+    throw fail(`the answer is not JSON (${answer.body.slice(0, 80).replace(/\s+/g, ' ')})`);
+  }
+}

@@ -6,7 +6,7 @@
 // `pagination.next_cursor`, and no cursor (absent, null, empty) means the last page. An answer that
 // fits none of these stops the run, saying what it held, rather than being guessed at.
 import { BackfillError, checkpointKept, HttpError } from './errors.js';
-import type { PoliteClient } from './polite.js';
+import { answerJson, type PoliteClient } from './polite.js';
 import { pagedSource, type Page, type Source } from './sources.js';
 
 export const maxPageSize = 1000;
@@ -100,12 +100,7 @@ async function fetchRequestsPage(o: RequestsApiOptions, cursor: string | undefin
       `page ${page} of the Thena requests API: ${problem}; nothing of it was published and ${checkpointKept} ` +
         `(if Thena changed its answers, services/backfill/requests-api.ts is where they are read)`,
     );
-  let body: unknown;
-  try {
-    body = JSON.parse(answer.body);
-  } catch {
-    throw fail(`the answer is not JSON (${answer.body.slice(0, 80).replace(/\s+/g, ' ')})`);
-  }
+  const body = answerJson(answer, fail);
   const read = readRequestsPage(body);
   if ('problem' in read) throw fail(read.problem);
   if (read.next === undefined && read.items.length >= Math.min(o.pageSize, maxPageSize)) {

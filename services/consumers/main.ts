@@ -4,6 +4,7 @@
 // set) has its own consumer group, so each advances on its own: a BigQuery outage does not stall
 // the lake, nor the reverse.
 import { Counter, type Registry } from 'prom-client';
+import type { FlattenResult } from '../../schemas/flattener.js';
 import type { GenerationStore } from '../../schemas/sink.js';
 import type { TableDefinition } from '../../schemas/table.js';
 import type { OutgoingMessage } from '../../schemas/topics.js';
@@ -52,41 +53,30 @@ function tableFromArgs(): TableDefinition {
   process.exit(2);
 }
 
+/** The table with `then` applied to each result as it leaves the flattener (both sinks see the same). */
+function afterFlatten(table: TableDefinition, then: (out: FlattenResult) => FlattenResult): TableDefinition {
+  const { flatten } = table.consumer;
+  return { ...table, consumer: { ...table.consumer, flatten: (message) => then(flatten(message)) } };
+}
+
 /** With PSEUDONYMIZATION_KEY, the table's rows are pseudonymised as they leave the flattener. */
 function withPrivacy(table: TableDefinition, config: Config, logger: Logger): TableDefinition {
   if (!config.PSEUDONYMIZATION_KEY) return table;
   const privacy = pseudonymizer(config.PSEUDONYMIZATION_KEY);
-  const { flatten } = table.consumer;
   logger.info('PSEUDONYMIZATION_KEY is set: names and e-mail addresses are written as keyed hashes');
-  return {
-    ...table,
-    consumer: {
-      ...table.consumer,
-      // Both sinks see the same pseudonymised rows.
-      flatten: (message) => {
-        const out = flatten(message);
-        return out.kind === 'rows' ? { ...out, rows: out.rows.map((row) => privacy.row(table, row)) } : out;
-      },
-    },
-  };
+  return afterFlatten(table, (out) =>
+    out.kind === 'rows' ? { ...out, rows: out.rows.map((row) => privacy.row(table, row)) } : out,
+  );
 }
 
 /** For a table that records payload drift, its findings are counted as they leave the flattener. */
 function withDriftCount(table: TableDefinition, config: Config, registry: Registry): TableDefinition {
   const count = driftCounter(table, registry, config.PAYLOAD_DRIFT_ACKNOWLEDGED);
   if (!count) return table;
-  const { flatten } = table.consumer;
-  return {
-    ...table,
-    consumer: {
-      ...table.consumer,
-      flatten: (message) => {
-        const out = flatten(message);
-        count(out);
-        return out;
-      },
-    },
-  };
+  return afterFlatten(table, (out) => {
+    count(out);
+    return out;
+  });
 }
 
 /**

@@ -70,12 +70,26 @@ export const maxExampleChars = 100;
 /** An object or array example whose JSON is longer than this is given as `"<object>"` or `"<array>"`. */
 export const maxContainerExampleChars = 200;
 
+const needsEscape = /[\\.[\]]/;
 const escapeKey = (key: string): string => {
+  if (key.length <= maxKeyChars && !needsEscape.test(key)) return key;
   const cut = key.length > maxKeyChars ? `${key.slice(0, maxKeyChars)}…` : key;
   return cut.replace(/[\\.[\]]/g, (c) => `\\${c}`);
 };
 
-const member = (path: string, key: string) => (path === '' ? escapeKey(key) : `${path}.${escapeKey(key)}`);
+/** Where a walk is: the keys down to a value, `arrayStep` for an array's items. */
+const arrayStep = Symbol('[]');
+type Steps = (string | typeof arrayStep)[];
+
+/** A path as written; built only for a finding, so a body without drift builds none. */
+function pathOf(steps: Steps): string {
+  let out = '';
+  for (const step of steps) {
+    if (step === arrayStep) out += '[]';
+    else out += out === '' ? escapeKey(step) : `.${escapeKey(step)}`;
+  }
+  return out;
+}
 
 /** A path's segments, `[]` among them: the inverse of how paths are written. */
 export function pathSegments(path: string): string[] {
@@ -138,17 +152,21 @@ class Findings {
   }
 }
 
-/** Judges `value` at `path` against `shape`; only descends where the description does. */
-function walk(value: unknown, shape: Shape, path: string, found: Findings): void {
-  const type = jsonType(value);
-  if (shape.types && !allowed(shape.types, type)) return found.add('type', path, value);
+/** Judges `value` at `steps` against `shape`; only descends where the description does. */
+function walk(value: unknown, shape: Shape, steps: Steps, found: Findings): void {
+  if (shape.types && !allowed(shape.types, jsonType(value))) return found.add('type', pathOf(steps), value);
   if (Array.isArray(value) && shape.items) {
-    for (const item of value) walk(item, shape.items, `${path}[]`, found);
+    steps.push(arrayStep);
+    for (const item of value) walk(item, shape.items, steps, found);
+    steps.pop();
   } else if (isObject(value) && shape.members) {
     for (const key of Object.keys(value)) {
       const child = shape.members.get(key);
-      if (child) walk(value[key], child, member(path, key), found);
-      else if (!shape.open) found.add('unknown', member(path, key), value[key]);
+      if (!child && shape.open) continue;
+      steps.push(key);
+      if (child) walk(value[key], child, steps, found);
+      else found.add('unknown', pathOf(steps), value[key]);
+      steps.pop();
     }
   }
 }
@@ -158,17 +176,21 @@ function walk(value: unknown, shape: Shape, path: string, found: Findings): void
  * Where the parent itself is absent, null or of another type, nothing is judged: an absent parent is
  * missing only if it is expected itself, and a parent of another type is a `type` finding.
  */
-function lookFor(value: unknown, segments: readonly string[], done: string, found: Findings): void {
-  if (segments.length === 0) return;
-  const [head, ...rest] = segments as [string, ...string[]];
+function lookFor(value: unknown, segments: readonly string[], at: number, steps: Steps, found: Findings): void {
+  if (at === segments.length) return;
+  const head = segments[at]!;
   if (head === '[]') {
-    if (Array.isArray(value)) for (const item of value) lookFor(item, rest, `${done}[]`, found);
+    if (!Array.isArray(value)) return;
+    steps.push(arrayStep);
+    for (const item of value) lookFor(item, segments, at + 1, steps, found);
+    steps.pop();
     return;
   }
   if (!isObject(value)) return; // its parent is absent, null or of another type: judged there
-  const path = member(done, head);
-  if (head in value) lookFor(value[head], rest, path, found);
-  else if (rest.length === 0) found.add('missing', path, undefined);
+  steps.push(head);
+  if (head in value) lookFor(value[head], segments, at + 1, steps, found);
+  else if (at === segments.length - 1) found.add('missing', pathOf(steps), undefined);
+  steps.pop();
 }
 
 /** How a body is judged: its description, and the fields expected in every body (paths as above). */
@@ -177,11 +199,16 @@ export interface DriftRules {
   expected: readonly string[];
 }
 
+/** The expected paths of each rules as segments, read once. */
+const segmentsOf = new WeakMap<DriftRules, string[][]>();
+
 /** The drift of one body: unknown members and wrong types in the body's order, then missing fields in the list's. */
 export function observeDrift(body: unknown, rules: DriftRules): Drift[] {
   const found = new Findings();
-  walk(body, rules.shape, '', found);
-  for (const path of rules.expected) lookFor(body, pathSegments(path), '', found);
+  walk(body, rules.shape, [], found);
+  let expected = segmentsOf.get(rules);
+  if (!expected) segmentsOf.set(rules, (expected = rules.expected.map(pathSegments)));
+  for (const segments of expected) lookFor(body, segments, 0, [], found);
   return found.list;
 }
 

@@ -139,6 +139,25 @@ class Harness {
     });
   }
 
+  /** Starts the command and kills it (SIGKILL) once the API has had `calls` calls; fails if it ends first. */
+  async killAfterCalls(api: FakeThenaApi, args: string[], calls: number): Promise<void> {
+    const run = this.backfill(api, args);
+    let exited: number | string | undefined;
+    void run.exited.then((code) => (exited = code));
+    await waitFor(
+      `the backfill to read ${calls} pages`,
+      () => {
+        if (exited !== undefined) {
+          throw new Error(`the backfill ended (${exited}) before it was killed: ${readFileSync(run.logFile, 'utf8')}`);
+        }
+        return api.calls.length >= calls;
+      },
+      90_000,
+      20,
+    );
+    await run.kill();
+  }
+
   /** Runs the command to its end; fails with its output unless it exits 0. */
   async backfillToEnd(api: FakeThenaApi, args: string[]): Promise<string> {
     const proc = this.backfill(api, args);
@@ -212,22 +231,7 @@ describe('npm run backfill', () => {
     const api = await fakeThenaApi({ items, delayMs: 300 });
     try {
       const args = ['--since', '2024-01-01', '--until', '2024-02-01', '--limit', '5'];
-      const first = h.backfill(api, args);
-      let exited: number | string | undefined;
-      void first.exited.then((code) => (exited = code));
-      await waitFor(
-        'the backfill to read a few pages',
-        () => {
-          if (exited !== undefined)
-            throw new Error(
-              `the backfill ended (${exited}) before it was killed: ${readFileSync(first.logFile, 'utf8')}`,
-            );
-          return api.calls.length >= 5;
-        },
-        90_000,
-        20,
-      );
-      await first.kill();
+      await h.killAfterCalls(api, args, 5);
       const callsOfFirst = api.calls.length;
       expect(callsOfFirst).toBeLessThan(12);
 
@@ -377,22 +381,7 @@ describe('npm run backfill', () => {
     });
     try {
       const args = ['--source', 'platform', '--since', '2024-05-01', '--limit', '5'];
-      const first = h.backfill(api, args);
-      let exited: number | string | undefined;
-      void first.exited.then((code) => (exited = code));
-      await waitFor(
-        'the platform backfill to read a few pages',
-        () => {
-          if (exited !== undefined)
-            throw new Error(
-              `the backfill ended (${exited}) before it was killed: ${readFileSync(first.logFile, 'utf8')}`,
-            );
-          return api.calls.length >= 4;
-        },
-        90_000,
-        20,
-      );
-      await first.kill();
+      await h.killAfterCalls(api, args, 4);
       expect(api.calls.length).toBeLessThan(9);
       api.queue({ status: 429, headers: { 'retry-after': '1' } }, { status: 503 });
       const output = await h.backfillToEnd(api, args);
