@@ -4,7 +4,9 @@ import { platformBody, ticket } from '../../test/fixtures/platform-events.js';
 import {
   driftEntry,
   exampleOf,
+  maxContainerExampleChars,
   maxDriftPerEvent,
+  maxExampleChars,
   maxKeyChars,
   observeDrift,
   pathSegments,
@@ -90,6 +92,37 @@ describe('observeDrift on request webhooks', () => {
     const long = observeDrift(webhook({ ['x'.repeat(1000)]: 'y'.repeat(1000) }), requestDrift)[0]!;
     expect(long.path).toBe(`request.${'x'.repeat(maxKeyChars)}…`);
     expect(JSON.parse(long.example!)).toBe(`${'y'.repeat(100)}…`);
+  });
+});
+
+describe('the bounds, at each limit and one past it', () => {
+  const invented = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+
+  it(`keeps exactly ${maxDriftPerEvent} findings, and no more`, () => {
+    expect(observeDrift(webhook(invented(maxDriftPerEvent)), requestDrift)).toHaveLength(maxDriftPerEvent);
+    const over = observeDrift(webhook(invented(maxDriftPerEvent + 1)), requestDrift);
+    expect(over).toHaveLength(maxDriftPerEvent);
+    expect(over.at(-1)!.path).toBe(`request.k${maxDriftPerEvent - 1}`);
+  });
+
+  it(`keeps a key of ${maxKeyChars} characters whole and cuts one of ${maxKeyChars + 1}`, () => {
+    const [whole] = observeDrift(webhook({ ['x'.repeat(maxKeyChars)]: 1 }), requestDrift);
+    expect(whole!.path).toBe(`request.${'x'.repeat(maxKeyChars)}`);
+    const [cut] = observeDrift(webhook({ ['x'.repeat(maxKeyChars + 1)]: 1 }), requestDrift);
+    expect(cut!.path).toBe(`request.${'x'.repeat(maxKeyChars)}…`);
+  });
+
+  it(`keeps a string example of ${maxExampleChars} characters whole and cuts one of ${maxExampleChars + 1}`, () => {
+    expect(JSON.parse(exampleOf('y'.repeat(maxExampleChars)))).toBe('y'.repeat(maxExampleChars));
+    expect(JSON.parse(exampleOf('y'.repeat(maxExampleChars + 1)))).toBe(`${'y'.repeat(maxExampleChars)}…`);
+  });
+
+  it(`keeps an object example whose JSON is ${maxContainerExampleChars} characters and names one of ${maxContainerExampleChars + 1}`, () => {
+    // {"a":"…"} is 8 characters around the string.
+    const sized = (n: number) => ({ a: 'z'.repeat(n - 8) });
+    expect(JSON.stringify(sized(maxContainerExampleChars))).toHaveLength(maxContainerExampleChars);
+    expect(exampleOf(sized(maxContainerExampleChars))).toBe(JSON.stringify(sized(maxContainerExampleChars)));
+    expect(exampleOf(sized(maxContainerExampleChars + 1))).toBe('"<object>"');
   });
 });
 
