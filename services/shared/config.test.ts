@@ -54,6 +54,13 @@ describe('parseConfig', () => {
     });
   });
 
+  it('reads acknowledged payload drift as source:kind:path entries, a path holding colons included', () => {
+    expect(
+      parseConfig({ PAYLOAD_DRIFT_ACKNOWLEDGED: 'request:type:request.activity[].ts, platform:unknown:a:b' })
+        .PAYLOAD_DRIFT_ACKNOWLEDGED,
+    ).toEqual(['request:type:request.activity[].ts', 'platform:unknown:a:b']);
+  });
+
   it('parses lists, numbers and URLs', () => {
     const config = parseConfig({
       PORT: '9000',
@@ -103,6 +110,10 @@ describe('parseConfig', () => {
     [
       { BIGQUERY_API_ENDPOINT: 'localhost:9050' },
       "BIGQUERY_API_ENDPOINT: 'localhost:9050' is not valid; expected an http(s) URL, e.g. http://127.0.0.1:9050",
+    ],
+    [
+      { PAYLOAD_DRIFT_ACKNOWLEDGED: 'request:unknown:request.a,request.b' },
+      "PAYLOAD_DRIFT_ACKNOWLEDGED: 'request.b' is not valid; expected entries such as request:unknown:request.brandNew,platform:type:payload.ticket.statusName",
     ],
     [
       { LOG_LEVEL: 'verbose' },
