@@ -1,5 +1,7 @@
 // bench:freshness's sightings and their report: what was seen when, as percentiles against the
 // 202s, in one table per sink and measure, with a verdict per target.
+import { parseConfig } from '../services/shared/config.js';
+import type { Pipeline } from '../test/support/pipeline.js';
 
 /** First time (performance.now()) each event id was seen somewhere, and how each look went. */
 export interface Sighting {
@@ -109,4 +111,26 @@ export function report(
       `${missing(bigQuery.visible, 'seen')}${lastError(bigQuery.visible, bigQuery.empty)}`,
   ];
   return [...lines, '', ...verdicts.map((v) => `  ${v}`)].join('\n');
+}
+
+/** A timestamp literal both DuckDB (UTC without zone) and BigQuery (UTC by default) read alike. */
+export const timestampLiteral = (epochMs: number) =>
+  `TIMESTAMP '${new Date(epochMs).toISOString().replace('T', ' ').replace('Z', '')}'`;
+
+/** Rows received since then: none, so a query from it costs what any answer costs and no more. */
+export const emptySinceMs = Date.UTC(2100, 0, 1);
+
+/** The 202 of the oldest accepted id the sink has not shown yet, if any. */
+export function oldestUnseen(s: Sighting, accepted: Map<string, number>): number | undefined {
+  for (const [id, at] of accepted) if (!s.seen.has(id)) return at;
+  return undefined;
+}
+
+/** The batching settings in force for the consumers (both sinks), as parsed from their environment. */
+export function batchingSettings(p: Pipeline): string {
+  const config = parseConfig(p.env) as Record<string, unknown>;
+  return Object.entries(config)
+    .filter(([name]) => /^LAKE_FILE_|^BIGQUERY_.*(BATCH|DEADLINE|FLUSH|MAX|AGE)/.test(name))
+    .map(([name, value]) => `${name}=${String(value)}${name in p.options.env! ? ' (set by this run)' : ''}`)
+    .join(', ');
 }

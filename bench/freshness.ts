@@ -46,7 +46,18 @@ import { requestEvents } from '../tables/catalogue.js';
 import { WebhookLoad } from '../test/support/load.js';
 import { buildServices } from '../test/support/build.js';
 import { cpuNow, pipelineCosts } from '../test/support/cpu.js';
-import { figures, newSighting, noteError, report, type Sighting, type SinkWatch } from './freshness-report.js';
+import {
+  batchingSettings,
+  emptySinceMs,
+  figures,
+  newSighting,
+  noteError,
+  oldestUnseen,
+  report,
+  timestampLiteral,
+  type Sighting,
+  type SinkWatch,
+} from './freshness-report.js';
 import { Pipeline, sleep, type PipelinePorts } from '../test/support/pipeline.js';
 
 const { values: args } = parseArgs({
@@ -120,13 +131,6 @@ const sinkWatch = (name: string, sink: string): SinkWatch => ({
   empty: newSighting(`${name} empty query`),
 });
 
-/** A timestamp literal both DuckDB (UTC without zone) and BigQuery (UTC by default) read alike. */
-const timestampLiteral = (epochMs: number) =>
-  `TIMESTAMP '${new Date(epochMs).toISOString().replace('T', ' ').replace('Z', '')}'`;
-
-/** Rows received since then: none, so a query from it costs what any answer costs and no more. */
-const emptySinceMs = Date.UTC(2100, 0, 1);
-
 /** The event ids the sink's fact view holds among rows received since `sinceMs` (epoch ms). */
 type ReadIds = (sinceMs: number) => Promise<string[]>;
 
@@ -149,12 +153,6 @@ function bigQueryReader(p: Pipeline): ReadIds {
     );
     return (rows as { event_id: string }[]).map((r) => r.event_id);
   };
-}
-
-/** The 202 of the oldest accepted id the sink has not shown yet, if any. */
-function oldestUnseen(s: Sighting, accepted: Map<string, number>): number | undefined {
-  for (const [id, at] of accepted) if (!s.seen.has(id)) return at;
-  return undefined;
 }
 
 /**
@@ -264,15 +262,6 @@ async function watchCommits(admin: Admin, sinks: SinkWatch[], placements: Placem
     );
     await orInterrupt(sleep(commitPollMs - (performance.now() - t0)));
   }
-}
-
-/** The batching settings in force for the consumers (both sinks), as parsed from their environment. */
-function batchingSettings(p: Pipeline): string {
-  const config = parseConfig(p.env) as Record<string, unknown>;
-  return Object.entries(config)
-    .filter(([name]) => /^LAKE_FILE_|^BIGQUERY_.*(BATCH|DEADLINE|FLUSH|MAX|AGE)/.test(name))
-    .map(([name, value]) => `${name}=${String(value)}${name in p.options.env! ? ' (set by this run)' : ''}`)
-    .join(', ');
 }
 
 async function measure(p: Pipeline): Promise<boolean> {
