@@ -16,8 +16,9 @@ RUN npm run build && npm prune --omit=dev
 # DuckDB's httpfs extension, for `compact` reading a lake in a bucket: PyPI's signed copy for the
 # DuckDB inside @duckdb/node-api, as infra/duckdb/extensions.ts installs it for local runs. Nothing
 # is downloaded at run time (DuckDB's auto-install is off). The same base as the emulator's image.
-FROM python:3.13.9-slim-bookworm AS duckdb-extensions
-RUN pip install --quiet --no-deps --target /ext duckdb-extension-httpfs==1.5.5
+FROM debian:trixie-slim AS duckdb-extensions
+RUN apt-get update -q && apt-get install -y -q --no-install-recommends python3-pip > /dev/null \
+ && pip install --quiet --break-system-packages --no-deps --target /ext duckdb-extension-httpfs==1.5.5
 
 FROM node:20.20-bookworm-slim AS run
 ARG TARGETARCH=amd64

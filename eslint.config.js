@@ -40,8 +40,14 @@ export default tseslint.config(
   },
   {
     // The configuration module reads the environment; the local launchers, benchmarks and test harness
-    // hand it on to the processes they start.
-    files: ['services/shared/config.ts', 'infra/**/*.ts', 'test/support/**/*.ts', 'bench/**/*.ts'],
+    // hand it on to the processes they start; the compose test reads the engine's DOCKER_HOST.
+    files: [
+      'services/shared/config.ts',
+      'infra/**/*.ts',
+      'test/support/**/*.ts',
+      'test/compose/**/*.ts',
+      'bench/**/*.ts',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

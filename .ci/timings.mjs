@@ -15,6 +15,7 @@ const budgets = {
   unit: 90,
   faults: 420,
   integration: 240,
+  compose: 300,
   total: 900,
 };
 
