@@ -211,7 +211,7 @@ export class Pipeline {
       // The dataset is migrated before any service starts, while the broker starts, as `npm run
       // migrate` would before a deployment: every consumer then finds it at the declaration with
       // one call and all start at once. (Migrating at a service's own start is npm start's way,
-      // tested by npm-start.integration.test.ts.) A test file's pipeline copies a state migrated
+      // tested by npm-start.faults.test.ts.) A test file's pipeline copies a state migrated
       // once (test/support/emulator-template.ts); a benchmark's migrates its own.
       const migration = { dataset: p.dataset, location: 'US' };
       const started = await Promise.allSettled([

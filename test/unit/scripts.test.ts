@@ -2,7 +2,7 @@
 // tsx's command relays a signal to the program it runs and, when the program has not acknowledged it
 // within 30 ms, kills it with SIGKILL. On a busy machine a Ctrl-C to `npm start` then killed the
 // launcher before it could stop anything: the services' last lines lost, Kafka and the emulator
-// left running (found by npm-start.integration.test.ts, 2026-12-02).
+// left running (found by npm-start.faults.test.ts, 2026-12-02).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

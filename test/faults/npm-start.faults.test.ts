@@ -2,6 +2,9 @@
 // whole foreground process group. The stop must finish within 10 s in the announced order
 // (services, then the emulator and Kafka), with every file a consumer wrote committed: started
 // again, the stack re-writes nothing, and both sinks end with every accepted fact once.
+// It runs with the fault suite, one file at a time: the 10 s is the stack's own time to stop, and
+// beside another integration file's pipeline on 2 cores the emulator's last commits alone took
+// 7.4 s of it (10.09 s in all; fresh-clone run of 562c957).
 import { catalogue } from '../../tables/catalogue.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
