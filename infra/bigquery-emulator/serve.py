@@ -25,10 +25,16 @@ of CPU on the fault suite's dataset, more than the insert). A table that the qui
 find is looked up the emulator's own way, which answers "not found" as before. The own way also
 drops a table whose expiration has passed; the pipeline sets no table expiration.
 
+A quieter log: the compose file's health check lists the datasets from inside the container every
+10 s, and uvicorn's access log printed each call among the pipeline's own lines. Those calls (a
+GET of the dataset list from 127.0.0.1, answered 200) are left out of the log; every other call is
+logged as before.
+
 All wrap the module's own functions and then run its own command line, so the pinned package is
 used as installed.
 """
 
+import logging
 import sys
 import threading
 
@@ -108,6 +114,25 @@ write.append = append_call
 tables.columns = columns_once_per_call
 tabledata.columns = columns_once_per_call
 tabledata.load = load_for_append
+
+
+
+class HealthCheckCalls(logging.Filter):
+    # uvicorn's access records: (client "host:port", method, path, HTTP version, status).
+    def filter(self, record):
+        args = record.args
+        return not (
+            isinstance(args, tuple)
+            and len(args) == 5
+            and str(args[0]).startswith("127.0.0.1:")
+            and args[1] == "GET"
+            and str(args[2]).endswith("/datasets")
+            and args[4] == 200
+        )
+
+
+# uvicorn's logging configuration replaces a logger's handlers, not its filters.
+logging.getLogger("uvicorn.access").addFilter(HealthCheckCalls())
 
 from local_bigquery.cli import main  # noqa: E402
 

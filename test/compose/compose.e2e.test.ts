@@ -173,6 +173,11 @@ describe('docker compose up, for real', () => {
         ].sort(),
       );
       for (const s of running) expect(s, s.Service).toMatchObject({ State: 'running', Health: 'healthy' });
+      // Healthy means its health check has run; the emulator leaves those calls out of its log,
+      // which `docker compose up` shows among the pipeline's own lines (serve.py).
+      const emulatorLog = await compose(['logs', '--no-log-prefix', 'bigquery']);
+      expect(emulatorLog).toContain('Application startup complete');
+      expect(emulatorLog).not.toMatch(/127\.0\.0\.1:\d+ - "GET \/bigquery\/v2\/projects\/local-project\/datasets HTTP/);
     },
     startTimeout + 600_000,
   );
