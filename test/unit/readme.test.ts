@@ -1,5 +1,5 @@
 // docs/configuration.md documents every variable the configuration module reads, and the README's
-// configuration section names only variables that exist, with their defaults.
+// configuration section names only variables that exist, with their defaults; the README stays short.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -38,5 +38,10 @@ describe('README', () => {
       expect(known.has(name), name).toBe(true);
       expectDefault(rows, known.get(name)!);
     }
+  });
+
+  it('stays at or under 15 kB: details belong in docs/', () => {
+    const bytes = readFileSync(join(repoRoot, 'README.md')).length;
+    expect(bytes, 'README.md in bytes').toBeLessThanOrEqual(15_000);
   });
 });
