@@ -116,7 +116,6 @@ tabledata.columns = columns_once_per_call
 tabledata.load = load_for_append
 
 
-
 class HealthCheckCalls(logging.Filter):
     # uvicorn's access records: (client "host:port", method, path, HTTP version, status).
     def filter(self, record):
