@@ -191,6 +191,12 @@ describe('docker compose up, for real', () => {
     }
     await expectEachOnce('the lake', sent, lakeRequests);
     await expectEachOnce('BigQuery', sent, bigQueryRequests);
+    // The README's DuckDB line, as written there (through the table's link into its generation).
+    const readmeQuery = readFileSync(join(repoRoot, 'README.md'), 'utf8')
+      .match(/^duckdb -c "(.+)"$/m)![1]!
+      .replace("'data/lake/", `'${lakeDir}/`);
+    const readmeRows = await inLake(localLake)(readmeQuery);
+    expect(readmeRows.map((r) => String(r.request_id)).sort()).toEqual([...sent].sort());
     const ticketsIn = async (query: (sql: string) => Promise<Record<string, unknown>[]>, table: string) =>
       (await query(`SELECT ticket_id FROM ${table}`)).map((r) => String(r.ticket_id)).sort();
     await waitFor(
